@@ -1,0 +1,49 @@
+/**
+ * The message bus between services: Kafka in live mode, in memory for embedded and simulated runs.
+ * Both implementations pass libs/transport/src/testing/bus.contract.ts.
+ *
+ * Semantics (Kafka's, so the in-memory bus cannot hide a bug Kafka would show):
+ * - A topic is partitioned by key; messages with the same key are delivered in publish order.
+ * - Each consumer group receives every message once; within a group, each key goes to one member.
+ * - Handlers get batches; a batch is acknowledged when the handler's promise resolves. Delivery is
+ *   at-least-once, so handlers must be idempotent.
+ * - Request/reply: `request` publishes with a correlation id and a reply address and resolves with
+ *   the first `reply` to that envelope, or rejects with BusTimeoutError after timeoutMs.
+ */
+export interface Envelope<T = unknown> {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: T;
+  /** Set on requests: where `reply` sends the answer. */
+  readonly replyTo?: string;
+  readonly correlationId?: string;
+}
+
+export interface OutMessage<T = unknown> {
+  readonly key: string;
+  readonly value: T;
+}
+
+export type BatchHandler<T = unknown> = (batch: readonly Envelope<T>[]) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  publish<T>(topic: string, messages: readonly OutMessage<T>[]): Promise<void>;
+  subscribe<T>(topic: string, group: string, handler: BatchHandler<T>): Promise<Subscription>;
+  request<Req, Res>(topic: string, key: string, value: Req, timeoutMs: number): Promise<Res>;
+  reply<Res>(to: Envelope, value: Res): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class BusTimeoutError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no reply on ${topic} within ${timeoutMs} ms`);
+    this.name = 'BusTimeoutError';
+  }
+}
