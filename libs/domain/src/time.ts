@@ -1,3 +1,6 @@
+/** NPCI timeouts from 16 June 2025 (upi-facts.md): defaults, never hidden constants in the cores. */
+export const UPI_TIMEOUTS_MS = { reqPay: 15_000, checkStatus: 10_000, reversal: 10_000, validateAddress: 10_000 } as const;
+
 /** Time is injected: cores never read the global clock, so the simulator can run them. */
 export interface Clock {
   /** Milliseconds on this run's clock (wall or virtual). */

@@ -23,6 +23,10 @@ import type { Paise } from '../../domain/src';
  *   CREDIT        NONE → CREDITED (available += a) · CREDITED → replay OK
  *
  * An unknown account answers NO_ACCOUNT (for CHECK, HOLD, DEBIT, CREDIT) without recording anything.
+ * The account is looked up only when the (txnId, side) has no record yet: a recorded one is answered
+ * from its record. REFUSED has `replay: false`. Bad input (unknown kind, empty txnId or account, an
+ * amount for HOLD/DEBIT/CREDIT that is not a positive safe integer) rejects the whole call before any
+ * of it is applied.
  */
 export type LedgerOpKind = 'HOLD' | 'CAPTURE' | 'RELEASE' | 'DEBIT' | 'REVERSE_DEBIT' | 'CHECK' | 'CREDIT';
 
@@ -42,7 +46,8 @@ export interface LedgerOpResult {
   readonly replay: boolean;
 }
 
-export type RecordState = 'NONE' | 'HELD' | 'CAPTURED' | 'RELEASED' | 'DEBITED' | 'REVERSED' | 'DECLINED' | 'CREDITED';
+export type RecordState =
+  'NONE' | 'HELD' | 'CAPTURED' | 'RELEASED' | 'DEBITED' | 'REVERSED' | 'DECLINED' | 'CREDITED';
 
 export interface AccountOpening {
   readonly account: string;

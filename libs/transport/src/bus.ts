@@ -1,6 +1,6 @@
 /**
  * The message bus between services: Kafka in live mode, in memory for embedded and simulated runs.
- * Both implementations pass libs/transport/src/testing/bus.contract.ts.
+ * Both implementations pass libs/transport/test/bus.contract.ts.
  *
  * Semantics (Kafka's, so the in-memory bus cannot hide a bug Kafka would show):
  * - A topic is partitioned by key; messages with the same key are delivered in publish order.
@@ -9,6 +9,11 @@
  *   at-least-once, so handlers must be idempotent.
  * - Request/reply: `request` publishes with a correlation id and a reply address and resolves with
  *   the first `reply` to that envelope, or rejects with BusTimeoutError after timeoutMs.
+ * - Offset reset is 'latest': a group that subscribes for the first time receives messages published
+ *   after its subscription resolved, never older ones. A known group whose members all left keeps
+ *   its place and resumes there when a member rejoins.
+ * - After `close()`, nothing is delivered any more, outstanding requests reject with BusClosedError,
+ *   and later publish/subscribe/request/reply calls reject with BusClosedError.
  */
 export interface Envelope<T = unknown> {
   readonly topic: string;
@@ -45,5 +50,13 @@ export class BusTimeoutError extends Error {
   ) {
     super(`no reply on ${topic} within ${timeoutMs} ms`);
     this.name = 'BusTimeoutError';
+  }
+}
+
+/** The bus was closed: outstanding requests end with this, and so does any later call. */
+export class BusClosedError extends Error {
+  constructor(readonly operation: string) {
+    super(`bus closed (${operation})`);
+    this.name = 'BusClosedError';
   }
 }

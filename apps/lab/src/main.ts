@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command, InvalidArgumentError } from 'commander';
+import { ScenarioError } from '../../../libs/scenarios/src';
+import { runCommand } from './run.command';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const program = new Command()
+  .name('upi-lab')
+  .description('UPI LoadLab: load-test and size a UPI-style payment switch')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run a scenario against the embedded system and write the result JSON')
+  .requiredOption('-s, --scenario <file>', 'scenario file (YAML or JSON)')
+  .option('-o, --out <file>', 'where to write the result JSON (default results/<name>-<time>.json)')
+  .option('--seed <n>', 'override the scenario seed', int('seed'))
+  .option('--scale <x>', 'override the scenario scale', positive('scale'))
+  .option('--duration <sec>', 'override the scenario duration', positive('duration'))
+  .option('--virtual', 'run on a virtual clock, as fast as the CPU allows (deterministic)')
+  .option('--no-progress', 'no progress bar')
+  .action(async (o) => {
+    process.exitCode = await runCommand(o);
+  });
+
+program
+  .command('serve')
+  .description('start the embedded system with the PSP HTTP API on 127.0.0.1')
+  .option('-s, --scenario <file>', 'scenario file for the topology', 'scenarios/smoke.yaml')
+  .option('-p, --port <n>', 'HTTP port', int('port'), 8080)
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .action(async (o) => {
+    // Nest and Fastify load only for the commands that serve HTTP.
+    const { serveCommand } = await import('./serve.command');
+    await serveCommand(o);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ScenarioError) console.error(err.message);
+  else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 2;
+});

@@ -1,0 +1,68 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { loadScenario, type RunResult, validateResult } from '../../../libs/scenarios/src';
+import { runScenario, virtualClock, wallClock, type RunProgress } from '../../../libs/runtime/src';
+import { formatSummary } from './summary';
+
+export interface RunCommandOptions {
+  scenario: string;
+  out?: string;
+  seed?: number;
+  scale?: number;
+  duration?: number;
+  virtual?: boolean;
+  progress?: boolean;
+  quiet?: boolean;
+}
+
+/** `upi-lab run`: the scenario against the embedded system; prints a summary, writes the result JSON. */
+export async function runCommand(o: RunCommandOptions): Promise<number> {
+  const scenario = loadScenario(o.scenario, {
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.scale !== undefined ? { scale: o.scale } : {}),
+    ...(o.duration !== undefined ? { durationSec: o.duration } : {}),
+  });
+  const bar = o.progress === false ? null : progressBar(scenario.durationSec);
+  const result = await runScenario(scenario, {
+    clock: o.virtual ? virtualClock() : wallClock(),
+    mode: 'embedded',
+    ...(bar ? { onProgress: bar.update } : {}),
+  });
+  bar?.stop();
+
+  const check = validateResult(result);
+  if (!check.ok) throw new Error(`internal error: the result does not match docs/result.schema.json:\n  ${check.errors.join('\n  ')}`);
+  const out = o.out ?? `results/${scenario.name}-${result.startedAt.replace(/[:.]/g, '-')}.json`;
+  writeResult(out, result);
+  if (!o.quiet) console.log(formatSummary(result));
+  console.log(`\nresult written to ${out}`);
+  return result.invariants.every((i) => i.ok) ? 0 : 3;
+}
+
+export function writeResult(path: string, result: RunResult): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
+}
+
+function progressBar(durationSec: number): { update: (p: RunProgress) => void; stop: () => void } {
+  const bar = new SingleBar({
+    format: ' {bar} {phase} {value}/{total} s | offered {offered} | done {completed} | ok {ok}',
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+  });
+  bar.start(durationSec, 0, { phase: 'load ', offered: 0, completed: 0, ok: '-' });
+  return {
+    update: (p) =>
+      bar.update(Math.floor(p.elapsedSec), {
+        phase: p.phase === 'load' ? 'load ' : 'drain',
+        offered: p.offered,
+        completed: p.completed,
+        ok: p.completed ? `${((100 * p.succeeded) / p.completed).toFixed(1)}%` : '-',
+      }),
+    stop: () => bar.stop(),
+  };
+}

@@ -1,0 +1,2 @@
+export * from './clearing-core';
+export * from './clearing.service';

@@ -1,0 +1,3 @@
+export * from './ledger-store';
+export * from './validate';
+export * from './in-memory-ledger';

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../domain/src';
+import type { PaymentRequest } from './validate';
+
+/** The HTTP answer remembered for a key, replayed to every retry with the same body. */
+export interface StoredAnswer {
+  readonly httpStatus: 200 | 202;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What the store says about a key when a request claims it:
+ * - NEW: nobody had it; the caller now owns it and must `complete` it.
+ * - IN_FLIGHT: claimed with the same fingerprint, no answer stored yet (another request, maybe in
+ *   another PSP process, is still working on it); `txnId` is the payment it started.
+ * - DONE: claimed with the same fingerprint and answered; replay `answer`.
+ * - CONFLICT: claimed with a different body.
+ */
+export type Claim =
+  | { readonly kind: 'NEW' }
+  | { readonly kind: 'IN_FLIGHT'; readonly txnId: string }
+  | { readonly kind: 'DONE'; readonly txnId: string; readonly answer: StoredAnswer }
+  | { readonly kind: 'CONFLICT' };
+
+/**
+ * Remembers, per Idempotency-Key, the body fingerprint and the answer. Entries expire `ttlMs` after
+ * their last write. The Redis implementation (live mode) maps `claim` to `SET key … NX PX ttl` plus
+ * a GET on failure, and `complete` to `SET key … XX PX ttl`; both implementations pass
+ * test/idempotency.contract.ts.
+ */
+export interface IdempotencyStore {
+  /** Atomically claims `key` for a request with `fingerprint` that will start payment `txnId`. */
+  claim(key: string, fingerprint: string, txnId: string): Promise<Claim>;
+  /**
+   * Stores (or replaces) the answer for a key this caller claimed. A later call replaces an earlier
+   * one, so a 202 PENDING answer can be upgraded once the outcome is known. Ignored when the key
+   * expired or is held by another fingerprint.
+   */
+  complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void>;
+}
+
+/** Stable fingerprint of a validated request: its canonical JSON hashed (keys in a fixed order). */
+export function fingerprintOf(req: PaymentRequest): string {
+  const canonical = JSON.stringify([
+    req.payerVpa,
+    req.payeeVpa,
+    req.amountPaise,
+    req.category,
+    req.initiation,
+    req.note,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+interface Entry {
+  readonly fingerprint: string;
+  readonly txnId: string;
+  answer: StoredAnswer | null;
+  expiresAt: number;
+}
+
+export interface InMemoryIdempotencyOptions {
+  readonly clock: Clock;
+  /** How long a key is remembered after its last write. Default 24 h. */
+  readonly ttlMs?: number;
+}
+
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One process's store, for embedded and simulated runs. Entries live in a Map kept in expiry order
+ * (every write re-inserts its key at the end, and the TTL is the same for all), so expired entries
+ * are swept from the front in amortised O(1) per call and memory stays bounded by the TTL window.
+ */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(opts: InMemoryIdempotencyOptions) {
+    const ttl = opts.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttl}`);
+    this.clock = opts.clock;
+    this.ttlMs = ttl;
+  }
+
+  get size(): number {
+    this.sweep();
+    return this.entries.size;
+  }
+
+  async claim(key: string, fingerprint: string, txnId: string): Promise<Claim> {
+    this.sweep();
+    const e = this.entries.get(key);
+    if (!e) {
+      this.touch(key, { fingerprint, txnId, answer: null, expiresAt: 0 });
+      return { kind: 'NEW' };
+    }
+    if (e.fingerprint !== fingerprint) return { kind: 'CONFLICT' };
+    return e.answer ? { kind: 'DONE', txnId: e.txnId, answer: e.answer } : { kind: 'IN_FLIGHT', txnId: e.txnId };
+  }
+
+  async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
+    this.sweep();
+    const e = this.entries.get(key);
+    if (!e || e.fingerprint !== fingerprint) return;
+    e.answer = answer;
+    this.touch(key, e);
+  }
+
+  private touch(key: string, e: Entry): void {
+    e.expiresAt = this.clock.now() + this.ttlMs;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [key, e] of this.entries) {
+      if (e.expiresAt > now) break;
+      this.entries.delete(key);
+    }
+  }
+}

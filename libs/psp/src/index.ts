@@ -1,0 +1,3 @@
+export * from './validate';
+export * from './idempotency';
+export * from './psp-core';

@@ -1,0 +1,110 @@
+import { CATEGORIES, CLASS_INFO, RESPONSE_CODES, isResponseCode, type Category, type TxnStatus } from '../../domain/src';
+import type { ClassLatencyStats, CodeCount, RunResult, TimelinePoint } from '../../scenarios/src/result';
+import { percentile, summarise } from './percentiles';
+
+export interface Answer {
+  readonly status: TxnStatus;
+  readonly code: string | null;
+}
+
+interface Bucket {
+  offered: number;
+  completed: number;
+  success: number;
+  declined: number;
+  latencies: number[];
+}
+
+/**
+ * Counts what a load generator sees, request by request: offered, answered, outcome, latency.
+ * Times are ms on the run's clock, relative to the run's start.
+ */
+export class RunRecorder {
+  private readonly buckets: Bucket[] = [];
+  private readonly byClass = new Map<Category, number[]>(CATEGORIES.map((c) => [c, []]));
+  private readonly all: number[] = [];
+  private readonly byStatus: Record<TxnStatus, number> = { SUCCESS: 0, DECLINED: 0, DEEMED: 0, PENDING: 0 };
+  private readonly byCode = new Map<string, number>();
+  offered = 0;
+  completed = 0;
+  /** Requests the PSP refused as malformed (4xx); a generator bug if non-zero. */
+  rejected = 0;
+
+  get succeeded(): number {
+    return this.byStatus.SUCCESS + this.byStatus.DEEMED;
+  }
+
+  offer(atMs: number): void {
+    this.offered++;
+    this.bucket(atMs).offered++;
+  }
+
+  /** A final answer to a request offered at `offeredAtMs`. PENDING answers are recorded with `pending`. */
+  answer(offeredAtMs: number, answeredAtMs: number, category: Category, a: Answer): void {
+    const latency = answeredAtMs - offeredAtMs;
+    this.completed++;
+    this.byStatus[a.status]++;
+    if (a.code !== null) this.byCode.set(a.code, (this.byCode.get(a.code) ?? 0) + 1);
+    const b = this.bucket(answeredAtMs);
+    b.completed++;
+    if (a.status === 'SUCCESS' || a.status === 'DEEMED') b.success++;
+    else if (a.status === 'DECLINED') b.declined++;
+    b.latencies.push(latency);
+    this.all.push(latency);
+    this.byClass.get(category)!.push(latency);
+  }
+
+  /** A request still without an outcome when the run ended. */
+  pending(): void {
+    this.byStatus.PENDING++;
+  }
+
+  reject(): void {
+    this.rejected++;
+  }
+
+  summary(durationSec: number): Pick<RunResult, 'offered' | 'completed' | 'outcomes' | 'latencyMs' | 'throughputTps' | 'timeline'> {
+    const byCode: Record<string, CodeCount> = {};
+    let technicalDeclines = 0;
+    let businessDeclines = 0;
+    for (const [code, count] of [...this.byCode].sort(([a], [b]) => a.localeCompare(b))) {
+      const kind = isResponseCode(code) ? RESPONSE_CODES[code].kind : null;
+      byCode[code] = { count, kind };
+      if (kind === 'TD') technicalDeclines += count;
+      if (kind === 'BD') businessDeclines += count;
+    }
+    const byClass = {} as Record<Category, ClassLatencyStats>;
+    for (const c of CATEGORIES) {
+      const xs = this.byClass.get(c)!;
+      const deadlineMs = CLASS_INFO[c].deadlineMs;
+      const within = xs.reduce((n, x) => n + (x <= deadlineMs ? 1 : 0), 0);
+      byClass[c] = { ...summarise(xs), deadlineMs, withinDeadlineShare: xs.length ? round4(within / xs.length) : null };
+    }
+    const timeline: TimelinePoint[] = this.buckets.map((b, t) => ({
+      t,
+      offered: b?.offered ?? 0,
+      completed: b?.completed ?? 0,
+      success: b?.success ?? 0,
+      declined: b?.declined ?? 0,
+      p99Ms: b && b.latencies.length ? percentile(b.latencies, 0.99) : null,
+    }));
+    return {
+      offered: this.offered,
+      completed: this.completed,
+      outcomes: { byStatus: { ...this.byStatus }, byCode, technicalDeclines, businessDeclines },
+      latencyMs: { overall: summarise(this.all), byClass },
+      throughputTps: durationSec > 0 ? Math.round((this.completed / durationSec) * 100) / 100 : 0,
+      timeline,
+    };
+  }
+
+  private bucket(atMs: number): Bucket {
+    const t = Math.max(0, Math.floor(atMs / 1000));
+    for (let i = this.buckets.length; i <= t; i++) this.buckets.push({ offered: 0, completed: 0, success: 0, declined: 0, latencies: [] });
+    return this.buckets[t]!;
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}

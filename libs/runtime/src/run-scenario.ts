@@ -1,0 +1,236 @@
+import { CLASS_INFO, type Category, type RespPay, type Timers } from '../../domain/src';
+import type { BankFault } from '../../bank/src';
+import type { RecordState } from '../../ledger/src/ledger-store';
+import {
+  buildTopology,
+  faultTimeline,
+  TrafficGenerator,
+  type Arrival,
+  type Fault,
+  type RunMode,
+  type RunResult,
+  type Scenario,
+} from '../../scenarios/src';
+import { EmbeddedSystem } from './embedded-system';
+import { checkInvariants } from './invariants';
+import { RunRecorder } from './run-recorder';
+
+/** How a run passes time: the wall clock (embedded) or a virtual clock (simulated and tests). */
+export interface RunClock {
+  readonly timers: Timers;
+  /** Resolves once the clock has reached `atMs`. */
+  waitUntil(atMs: number): Promise<void>;
+}
+
+export interface RunProgress {
+  readonly elapsedSec: number;
+  readonly durationSec: number;
+  readonly offered: number;
+  readonly completed: number;
+  readonly succeeded: number;
+  /** Phase: offering load, or draining what is still in flight after the curve ended. */
+  readonly phase: 'load' | 'drain';
+}
+
+export interface RunOptions {
+  readonly clock: RunClock;
+  readonly mode: RunMode;
+  readonly onProgress?: (p: RunProgress) => void;
+  /** How long after the curve ends in-flight payments may take to finish (run-clock ms). */
+  readonly drainMs?: number;
+}
+
+/**
+ * Runs a scenario against the embedded system: offers the open-model traffic on the run clock,
+ * injects the fault timeline, drains, then reads money and settlement back and checks the
+ * invariants. Returns the common result shape.
+ */
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
+  const { timers } = opts.clock;
+  const startedAt = new Date().toISOString();
+  const topology = buildTopology(scenario);
+  const recorder = new RunRecorder();
+  const t0 = timers.now();
+  const rel = () => timers.now() - t0;
+
+  // Requests answered 202 PENDING wait here for the switch's outcome.
+  const awaiting = new Map<string, { offeredAt: number; category: Category }[]>();
+  let unanswered = 0;
+  const system = await EmbeddedSystem.start({
+    scenario,
+    topology,
+    timers,
+    onOutcome: (e) => {
+      const waiting = awaiting.get(e.req.txnId);
+      if (!waiting) return;
+      awaiting.delete(e.req.txnId);
+      for (const w of waiting) {
+        recorder.answer(w.offeredAt, rel(), w.category, { status: e.status, code: e.code });
+        unanswered--;
+      }
+    },
+  });
+
+  const offer = (a: Arrival): void => {
+    recorder.offer(a.atMs);
+    unanswered++;
+    const offeredAt = rel();
+    system.psp.pay(a.idempotencyKey, a.body).then(
+      (res) => {
+        const body = res.body as Partial<RespPay> & { txnId?: string; status?: string };
+        if (res.httpStatus === 200) {
+          recorder.answer(offeredAt, rel(), a.body.category, { status: body.status as RespPay['status'], code: body.code ?? null });
+          unanswered--;
+        } else if (res.httpStatus === 202 && body.txnId) {
+          const known = system.switchNode.statusOf(body.txnId);
+          if (known.status !== 'PENDING' && known.status !== 'UNKNOWN') {
+            recorder.answer(offeredAt, rel(), a.body.category, { status: known.status, code: known.code });
+            unanswered--;
+          } else {
+            const list = awaiting.get(body.txnId) ?? [];
+            list.push({ offeredAt, category: a.body.category });
+            awaiting.set(body.txnId, list);
+          }
+        } else {
+          recorder.reject();
+          unanswered--;
+        }
+      },
+      () => {
+        recorder.reject();
+        unanswered--;
+      },
+    );
+  };
+
+  // Arrivals are scheduled one timer at a time, so memory stays flat however long the curve.
+  const traffic = new TrafficGenerator(scenario, topology);
+  let next = traffic.next();
+  const scheduleArrivals = (): void => {
+    if (!next) return;
+    timers.setTimer(next.atMs - rel(), () => {
+      while (next && next.atMs <= rel()) {
+        offer(next);
+        next = traffic.next();
+      }
+      scheduleArrivals();
+    });
+  };
+  scheduleArrivals();
+  scheduleFaults(faultTimeline(scenario), system, timers, rel());
+
+  const durationMs = scenario.durationSec * 1000;
+  const report = (phase: RunProgress['phase']) =>
+    opts.onProgress?.({
+      elapsedSec: Math.min(rel(), durationMs) / 1000,
+      durationSec: scenario.durationSec,
+      offered: recorder.offered,
+      completed: recorder.completed,
+      succeeded: recorder.succeeded,
+      phase,
+    });
+  for (let t = 1000; t <= durationMs; t += 1000) {
+    await opts.clock.waitUntil(t0 + t);
+    report('load');
+  }
+
+  // Drain: let in-flight payments, phase two and deemed credits finish.
+  const drainMs = opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
+  const drainEnd = durationMs + drainMs;
+  while (rel() < drainEnd && (unanswered > 0 || system.switchNode.active > 0)) {
+    await opts.clock.waitUntil(t0 + Math.min(drainEnd, rel() + 100));
+    report('drain');
+  }
+  for (let i = 0; i < unanswered; i++) recorder.pending();
+  const endSec = rel() / 1000;
+  await system.stop();
+
+  // Read money and settlement back, then check the invariants.
+  const summary = await system.ledger.summary();
+  const accounts = await system.ledger.accounts({});
+  const txns = [...system.switchNode.entries()];
+  const records = new Map<string, readonly [RecordState, RecordState]>();
+  for (const t of txns) {
+    records.set(t.req.txnId, [await system.ledger.record(t.req.txnId, 'DEBIT'), await system.ledger.record(t.req.txnId, 'CREDIT')]);
+  }
+  const netPositions = system.clearing.totals();
+  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
+  const openingByBank = new Map<string, number>();
+  for (const a of topology.accounts) openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
+  const invariants = checkInvariants({
+    summary,
+    accounts,
+    opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
+    openingByBank,
+    txns,
+    records,
+    accountOf: (vpa) => topology.directory.get(vpa)?.account,
+    coordinatorActive: system.switchNode.active,
+    settlement: { netPositions, sum: settlementSum },
+  });
+
+  return {
+    schemaVersion: 1,
+    scenario: { name: scenario.name, file: scenario.source ?? null, scale: scenario.scale },
+    mode: opts.mode,
+    strategies: { scheduling: scenario.strategies.scheduling, batch: { ...scenario.strategies.batch } },
+    seed: scenario.seed,
+    startedAt,
+    durationSec: scenario.durationSec,
+    ...recorder.summary(scenario.durationSec),
+    money: {
+      openingPaise: summary.openingPaise,
+      closingPaise: summary.availablePaise + summary.heldPaise,
+      heldPaise: summary.heldPaise,
+      conserved: summary.availablePaise + summary.heldPaise === summary.openingPaise && summary.heldPaise === 0,
+    },
+    settlement: {
+      cycles: system.clearing.reports().map((r) => ({
+        cycle: r.cycle,
+        closedAtSec: round3((r.closedAt - t0) / 1000),
+        entries: r.entries,
+        netPositions: r.netPositions,
+        sum: r.sum,
+      })),
+      netPositions,
+      sum: settlementSum,
+    },
+    invariants,
+    extensions: {
+      rejected: recorder.rejected,
+      drainedAtSec: round3(endSec),
+      payments: txns.length,
+      deemedResolutions: countResolutions(txns),
+      banks: system.banks.allStats(),
+      classes: Object.fromEntries(Object.values(CLASS_INFO).map((c) => [c.category, c.priority])),
+    },
+  };
+}
+
+function scheduleFaults(timeline: readonly Fault[], system: EmbeddedSystem, timers: Timers, elapsedMs: number): void {
+  for (const f of timeline) {
+    timers.setTimer(f.atMs - elapsedMs, () => system.banks.setFault(f.bank, bankFault(f)));
+    timers.setTimer(f.untilMs - elapsedMs, () => system.banks.setFault(f.bank, null));
+  }
+}
+
+function bankFault(f: Fault): BankFault {
+  switch (f.kind) {
+    case 'bank-down':
+      return { kind: 'down' };
+    case 'bank-unreachable':
+      return { kind: 'unreachable' };
+    case 'bank-slow':
+      return { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
+  }
+}
+
+function countResolutions(txns: readonly { resolution: 'TCC' | 'RET' | null }[]): { TCC: number; RET: number } {
+  const r = { TCC: 0, RET: 0 };
+  for (const t of txns) if (t.resolution) r[t.resolution]++;
+  return r;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

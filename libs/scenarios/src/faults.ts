@@ -1,0 +1,33 @@
+import type { FaultKind, Scenario } from './types';
+
+/** A fault on the run's timeline, in milliseconds since the start. Active for atMs <= t < untilMs. */
+export interface Fault {
+  readonly kind: FaultKind;
+  readonly bank: string;
+  readonly atMs: number;
+  readonly untilMs: number;
+  readonly durationMs: number;
+  /** Latency added to the bank's answers: the fault's value for 'bank-slow', 0 otherwise. */
+  readonly extraLatencyMs: number;
+}
+
+/** The scenario's faults sorted by start time (then bank, then kind, so the order is stable). */
+export function faultTimeline(s: Scenario): Fault[] {
+  return s.faults
+    .map((f) => ({
+      kind: f.kind,
+      bank: f.bank,
+      atMs: f.atSec * 1000,
+      untilMs: (f.atSec + f.durationSec) * 1000,
+      durationMs: f.durationSec * 1000,
+      extraLatencyMs: f.kind === 'bank-slow' ? (f.extraLatencyMs ?? 0) : 0,
+    }))
+    .sort((a, b) => a.atMs - b.atMs || a.bank.localeCompare(b.bank) || a.kind.localeCompare(b.kind));
+}
+
+/** Faults in force at `atMs`, optionally only those of one bank. */
+export function activeFaults(timeline: readonly Fault[], atMs: number, bank?: string): Fault[] {
+  return timeline.filter(
+    (f) => f.atMs <= atMs && atMs < f.untilMs && (bank === undefined || f.bank === bank),
+  );
+}

@@ -1,0 +1,15 @@
+export * from './types';
+export { ScenarioError } from './errors';
+export { loadScenario, parseScenario, type ScenarioFormat } from './load';
+export { validateScenario } from './validate';
+export { rateAt, curveSegments, expectedArrivals, type CurveSegment } from './curve';
+export {
+  buildTopology,
+  type Topology,
+  type TopologyBank,
+  type TopologyPsp,
+  type DirectoryEntry,
+} from './topology';
+export { TrafficGenerator, type Arrival, type PaymentBody, type TrafficOptions } from './traffic';
+export { faultTimeline, activeFaults, type Fault } from './faults';
+export * from './result';

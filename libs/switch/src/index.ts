@@ -1,0 +1,4 @@
+export * from './directory';
+export * from './decision-log';
+export * from './txn-registry';
+export * from './switch.service';
