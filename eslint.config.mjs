@@ -15,11 +15,23 @@ export default tseslint.config(
   },
   {
     // Cores stay free of I/O frameworks: those belong to adapters (transport, ledger) and apps.
-    files: ['libs/domain/**', 'libs/twopc/**', 'libs/switch/**', 'libs/bank/**', 'libs/clearing/**', 'libs/psp/**', 'libs/scheduling/**', 'libs/raft/**'],
+    files: [
+      'libs/domain/**',
+      'libs/twopc/**',
+      'libs/switch/**',
+      'libs/bank/**',
+      'libs/clearing/**',
+      'libs/psp/**',
+      'libs/scheduling/**',
+      'libs/raft/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['@nestjs/common', '@nestjs/core', 'kafkajs', 'ioredis'], patterns: [{ group: ['**/apps/**'], message: 'libs must not import apps' }] },
+        {
+          paths: ['@nestjs/common', '@nestjs/core', 'kafkajs', 'ioredis'],
+          patterns: [{ group: ['**/apps/**'], message: 'libs must not import apps' }],
+        },
       ],
     },
   },

@@ -23,7 +23,10 @@ describe('decline paths', () => {
     const s = base();
     const poor: Scenario = {
       ...s,
-      topology: { ...s.topology, banks: s.topology.banks.map((b) => ({ ...b, openingBalancePaise: { min: 100, max: 100 } })) },
+      topology: {
+        ...s.topology,
+        banks: s.topology.banks.map((b) => ({ ...b, openingBalancePaise: { min: 100, max: 100 } })),
+      },
     };
     const r = await run(poor);
     expect(count(r, 'Z9')).toBeGreaterThan(0.9 * r.completed);
@@ -51,7 +54,10 @@ describe('decline paths', () => {
 
   test('bank slow past the leg timeout: UT declines (UPI) and deemed approvals that settle later', async () => {
     const s = base();
-    const r = await run({ ...s, faults: [{ atSec: 0, durationSec: 4, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 3000 }] });
+    const r = await run({
+      ...s,
+      faults: [{ atSec: 0, durationSec: 4, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 3000 }],
+    });
     expect(count(r, 'UT')).toBeGreaterThan(0);
     expect(r.outcomes.byStatus.DEEMED).toBeGreaterThan(0);
     expect(count(r, 'RB')).toBe(r.outcomes.byStatus.DEEMED);
@@ -61,8 +67,14 @@ describe('decline paths', () => {
 
   test('bank slow under classic 2PC: UT / BT aborts release every hold', async () => {
     const s = base();
-    const classic: Scenario = { ...s, topology: { ...s.topology, switch: { ...s.topology.switch, protocol: 'classic-2pc' } } };
-    const r = await run({ ...classic, faults: [{ atSec: 0, durationSec: 4, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 3000 }] });
+    const classic: Scenario = {
+      ...s,
+      topology: { ...s.topology, switch: { ...s.topology.switch, protocol: 'classic-2pc' } },
+    };
+    const r = await run({
+      ...classic,
+      faults: [{ atSec: 0, durationSec: 4, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 3000 }],
+    });
     expect(count(r, 'UT') + count(r, 'BT')).toBeGreaterThan(0);
     expect(r.outcomes.byStatus.DEEMED).toBe(0);
     expect(r.money.heldPaise).toBe(0);

@@ -17,7 +17,10 @@ describe('embedded end-to-end run (virtual clock)', () => {
   test.each(['upi', 'classic-2pc'] as const)('invariants hold over %i seeds (%s)', async (protocol) => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const base = loadScenario(SMOKE, { seed, durationSec: 6 });
-      const s: Scenario = { ...base, topology: { ...base.topology, switch: { ...base.topology.switch, protocol } } };
+      const s: Scenario = {
+        ...base,
+        topology: { ...base.topology, switch: { ...base.topology.switch, protocol } },
+      };
       const r = await run(s);
       const bad = failing(r);
       if (bad.length) throw new Error(`seed ${seed} (${protocol}) broke invariants:\n  ${bad.join('\n  ')}`);

@@ -32,7 +32,10 @@ export async function runCommand(o: RunCommandOptions): Promise<number> {
   bar?.stop();
 
   const check = validateResult(result);
-  if (!check.ok) throw new Error(`internal error: the result does not match docs/result.schema.json:\n  ${check.errors.join('\n  ')}`);
+  if (!check.ok)
+    throw new Error(
+      `internal error: the result does not match docs/result.schema.json:\n  ${check.errors.join('\n  ')}`,
+    );
   const out = o.out ?? `results/${scenario.name}-${result.startedAt.replace(/[:.]/g, '-')}.json`;
   writeResult(out, result);
   if (!o.quiet) console.log(formatSummary(result));

@@ -1,7 +1,7 @@
-import { Registry } from 'prom-client';
+import { createMetrics } from '../../../libs/metrics/src';
 import { loadScenario, buildTopology } from '../../../libs/scenarios/src';
 import { EmbeddedSystem, wallClock } from '../../../libs/runtime/src';
-import { createPspHttpApp } from '../../psp/src/psp-http.app';
+import { createPspHttpApp, paymentLatencyObserver } from '../../psp/src';
 
 export interface ServeOptions {
   scenario: string;
@@ -13,15 +13,23 @@ export interface ServeOptions {
 export async function serveCommand(o: ServeOptions): Promise<void> {
   const scenario = loadScenario(o.scenario);
   const { timers } = wallClock();
-  const system = await EmbeddedSystem.start({ scenario, topology: buildTopology(scenario), timers });
+  const metrics = createMetrics({ defaultLabels: { service: 'embedded' } });
+  const system = await EmbeddedSystem.start({
+    scenario,
+    topology: buildTopology(scenario),
+    timers,
+    observePayments: paymentLatencyObserver(metrics),
+  });
   const app = await createPspHttpApp({
     core: system.psp,
     ledger: system.ledger,
     adminToken: process.env.UPI_ADMIN_TOKEN,
-    registry: new Registry(),
+    registry: metrics.registry,
   });
   await app.listen({ port: o.port, host: o.host });
-  console.log(`UPI LoadLab embedded system (${scenario.name}) on http://${o.host}:${o.port}  — API docs at /docs`);
+  console.log(
+    `UPI LoadLab embedded system (${scenario.name}) on http://${o.host}:${o.port}  — API docs at /docs`,
+  );
   const stop = async () => {
     await app.close();
     await system.stop();

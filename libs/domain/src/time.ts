@@ -1,5 +1,10 @@
 /** NPCI timeouts from 16 June 2025 (upi-facts.md): defaults, never hidden constants in the cores. */
-export const UPI_TIMEOUTS_MS = { reqPay: 15_000, checkStatus: 10_000, reversal: 10_000, validateAddress: 10_000 } as const;
+export const UPI_TIMEOUTS_MS = {
+  reqPay: 15_000,
+  checkStatus: 10_000,
+  reversal: 10_000,
+  validateAddress: 10_000,
+} as const;
 
 /** Time is injected: cores never read the global clock, so the simulator can run them. */
 export interface Clock {
@@ -29,10 +34,13 @@ export class WallTimers implements Timers {
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    const t = setTimeout(() => {
-      this.live.delete(id);
-      fn();
-    }, Math.max(0, delayMs));
+    const t = setTimeout(
+      () => {
+        this.live.delete(id);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
     this.live.set(id, t);
     return { id };
   }

@@ -79,7 +79,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(opts: InMemoryIdempotencyOptions) {
     const ttl = opts.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
-    if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttl}`);
+    if (!Number.isFinite(ttl) || ttl <= 0)
+      throw new RangeError(`ttlMs must be a positive number, got ${ttl}`);
     this.clock = opts.clock;
     this.ttlMs = ttl;
   }
@@ -97,7 +98,9 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       return { kind: 'NEW' };
     }
     if (e.fingerprint !== fingerprint) return { kind: 'CONFLICT' };
-    return e.answer ? { kind: 'DONE', txnId: e.txnId, answer: e.answer } : { kind: 'IN_FLIGHT', txnId: e.txnId };
+    return e.answer
+      ? { kind: 'DONE', txnId: e.txnId, answer: e.answer }
+      : { kind: 'IN_FLIGHT', txnId: e.txnId };
   }
 
   async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {

@@ -16,7 +16,13 @@ import {
 import type { Bus } from '../../transport/src/bus';
 import { TOPICS } from '../../transport/src/topics';
 import { fingerprintOf, type IdempotencyStore, type StoredAnswer } from './idempotency';
-import { IDEMPOTENCY_HEADER, validateIdempotencyKey, validatePayment, type ApiError, type PaymentRequest } from './validate';
+import {
+  IDEMPOTENCY_HEADER,
+  validateIdempotencyKey,
+  validatePayment,
+  type ApiError,
+  type PaymentRequest,
+} from './validate';
 
 /**
  * NPCI's status-check rules (from 16 June 2025): at most 3 checks, at least 90 s apart, the first
@@ -147,7 +153,7 @@ export class PspCore {
 
     const local = this.inflight.get(k.value);
     if (local) {
-      if (local.fingerprint === fingerprint) return conflict();
+      if (local.fingerprint !== fingerprint) return conflict();
       return { ...(await local.answer), replayed: true };
     }
     const answer = this.claimAndPay(k.value, fingerprint, v.value);
@@ -173,7 +179,7 @@ export class PspCore {
       status: r.status,
       code: r.code,
       decline: r.decline,
-      latencyMs: r.resolvedAt === null ? null : r.resolvedAt - r.createdAt,
+      latencyMs: latencyOf(r),
       statusChecks: r.statusChecks,
     };
   }
@@ -207,7 +213,7 @@ export class PspCore {
         break;
     }
     const answer = await this.start(key, fingerprint, txnId, req);
-    await this.storeAnswer(key, fingerprint, txnId, answer);
+    await this.storeAnswer(key, fingerprint, txnId);
     return { ...answer, replayed: false };
   }
 
@@ -255,10 +261,18 @@ export class PspCore {
         this.clear(waitTimer);
         rec.answeredAt = timers.now();
         this.emit('ANSWERED', rec, rec.answeredAt);
-        resolveAnswer(FINAL.has(rec.status) ? finalAnswer(rec) : { httpStatus: 202, body: pendingBody(txnId) });
+        resolveAnswer(
+          FINAL.has(rec.status) ? finalAnswer(rec) : { httpStatus: 202, body: pendingBody(txnId) },
+        );
       };
       const waitTimer = this.setTimer(this.o.answerWaitMs, answer);
-      bus.request<ReqPay, RespPay>(TOPICS.reqPay, txnId, reqPay, this.o.upiTimeoutMs).then(
+      let sent: Promise<RespPay>;
+      try {
+        sent = bus.request<ReqPay, RespPay>(TOPICS.reqPay, txnId, reqPay, this.o.upiTimeoutMs);
+      } catch (err) {
+        sent = Promise.reject(err);
+      }
+      sent.then(
         (resp) => {
           if (isRespPay(resp, txnId)) {
             this.resolve(rec, resp.status, resp.code, 'RESP_PAY', key, fingerprint);
@@ -294,7 +308,7 @@ export class PspCore {
     rec.resolvedAt = this.o.timers.now();
     if (rec.answeredAt !== null) {
       this.emit('RESOLVED', rec, rec.resolvedAt);
-      void this.storeAnswer(key, fingerprint, rec.txnId, finalAnswer(rec));
+      void this.storeAnswer(key, fingerprint, rec.txnId);
     }
   }
 
@@ -305,7 +319,8 @@ export class PspCore {
       return;
     }
     const now = this.o.timers.now();
-    const due = rec.statusChecks === 0 ? rec.createdAt + this.checks.firstAfterMs : now + this.checks.intervalMs;
+    const due =
+      rec.statusChecks === 0 ? rec.createdAt + this.checks.firstAfterMs : now + this.checks.intervalMs;
     this.setTimer(Math.max(0, due - now), () => this.check(rec, key, fingerprint));
   }
 
@@ -316,7 +331,14 @@ export class PspCore {
     this.o.bus.request<ReqChkTxn, RespChkTxn>(TOPICS.chkTxn, rec.txnId, req, this.checks.timeoutMs).then(
       (resp) => {
         if (isRespChkTxn(resp, rec.txnId) && FINAL.has(resp.status) && resp.code !== null) {
-          this.resolve(rec, resp.status as Exclude<TxnStatus, 'PENDING'>, resp.code, 'CHK_TXN', key, fingerprint);
+          this.resolve(
+            rec,
+            resp.status as Exclude<TxnStatus, 'PENDING'>,
+            resp.code,
+            'CHK_TXN',
+            key,
+            fingerprint,
+          );
         } else {
           this.scheduleCheck(rec, key, fingerprint);
         }
@@ -325,10 +347,21 @@ export class PspCore {
     );
   }
 
-  private storeAnswer(key: string, fingerprint: string, txnId: string, answer: StoredAnswer): Promise<void> {
+  /**
+   * Writes the payment's current answer for its key. Writes are chained per payment and each one
+   * reads the record when it runs, so a late 202 write can never replace a stored outcome.
+   */
+  private storeAnswer(key: string, fingerprint: string, txnId: string): Promise<void> {
     const prev = this.storeWrites.get(txnId) ?? Promise.resolve();
     const next = prev
-      .then(() => this.o.store.complete(key, fingerprint, answer))
+      .then(() => {
+        const rec = this.records.get(txnId);
+        if (!rec) return;
+        const answer: StoredAnswer = FINAL.has(rec.status)
+          ? finalAnswer(rec)
+          : { httpStatus: 202, body: pendingBody(txnId) };
+        return this.o.store.complete(key, fingerprint, answer);
+      })
       .catch((err: unknown) => this.report(err, 'idempotency-store'));
     this.storeWrites.set(txnId, next);
     void next.then(() => {
@@ -391,9 +424,14 @@ function finalAnswer(r: PaymentRecord): StoredAnswer {
       status: r.status,
       code: r.code,
       decline: r.decline,
-      latencyMs: r.resolvedAt === null ? null : r.resolvedAt - r.createdAt,
+      latencyMs: latencyOf(r),
     },
   };
+}
+
+/** Whole milliseconds for the payer (wall clocks give fractions); observers get the exact value. */
+function latencyOf(r: PaymentRecord): number | null {
+  return r.resolvedAt === null ? null : Math.round(r.resolvedAt - r.createdAt);
 }
 
 function errorResult(httpStatus: 400 | 409, error: ApiError): PayResult {
@@ -415,5 +453,7 @@ function isRespPay(x: unknown, txnId: string): x is RespPay {
 
 function isRespChkTxn(x: unknown, txnId: string): x is RespChkTxn {
   const r = x as RespChkTxn | null;
-  return !!r && r.txnId === txnId && typeof r.status === 'string' && (r.code === null || isResponseCode(r.code));
+  return (
+    !!r && r.txnId === txnId && typeof r.status === 'string' && (r.code === null || isResponseCode(r.code))
+  );
 }

@@ -28,7 +28,8 @@ export interface ApiError {
   readonly field: string | null;
 }
 
-export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
+export type Validated<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
 
 export interface ValidationContext {
   /** VPA handle → PSP id; a VPA whose handle is not here is refused. */
@@ -50,7 +51,10 @@ const AMOUNT_ERRORS: Record<AmountProblem, (limit: Paise) => Omit<ApiError, 'fie
   NOT_INTEGER: () => ({ code: 'AMOUNT_NOT_INTEGER', message: 'amountPaise must be a whole number of paise' }),
   UNSAFE: () => ({ code: 'AMOUNT_UNSAFE', message: 'amountPaise is too large to represent exactly' }),
   NOT_POSITIVE: () => ({ code: 'AMOUNT_NOT_POSITIVE', message: 'amountPaise must be greater than zero' }),
-  OVER_LIMIT: (limit) => ({ code: 'AMOUNT_OVER_LIMIT', message: `amountPaise exceeds the per-transaction limit of ${limit} paise` }),
+  OVER_LIMIT: (limit) => ({
+    code: 'AMOUNT_OVER_LIMIT',
+    message: `amountPaise exceeds the per-transaction limit of ${limit} paise`,
+  }),
 };
 
 function fail(code: string, message: string, field: string | null): { ok: false; error: ApiError } {
@@ -81,7 +85,8 @@ export function validatePayment(body: unknown, ctx: ValidationContext): Validate
   const amount = b.amountPaise;
   if (typeof amount !== 'number') return fail('INVALID_TYPE', 'amountPaise must be a number', 'amountPaise');
   const problem = amountProblem(amount, ctx.limitPaise);
-  if (problem) return { ok: false, error: { ...AMOUNT_ERRORS[problem](ctx.limitPaise), field: 'amountPaise' } };
+  if (problem)
+    return { ok: false, error: { ...AMOUNT_ERRORS[problem](ctx.limitPaise), field: 'amountPaise' } };
 
   if (!isCategory(b.category)) {
     return fail('INVALID_CATEGORY', 'category must be one of P2P, P2M, BILL, SALARY, MEDICAL', 'category');
@@ -133,14 +138,19 @@ function checkVpa(
   const vpa = parseVpa(raw);
   if (!vpa) return fail('INVALID_VPA', `${k} is not a valid VPA (local@handle)`, k);
   const psp = handles.get(vpa.handle);
-  if (psp === undefined) return fail('UNKNOWN_HANDLE', `${k} handle "@${vpa.handle}" is not served by any PSP`, k);
+  if (psp === undefined)
+    return fail('UNKNOWN_HANDLE', `${k} handle "@${vpa.handle}" is not served by any PSP`, k);
   return { ok: true, value: { vpa: `${vpa.local}@${vpa.handle}`, psp } };
 }
 
 /** Idempotency-Key header: 1–64 characters of [A-Za-z0-9_-]. A repeated header (array) is refused. */
 export function validateIdempotencyKey(key: unknown): Validated<string> {
   if (key === undefined || key === null || key === '') {
-    return fail('MISSING_IDEMPOTENCY_KEY', `the ${IDEMPOTENCY_HEADER} header is required`, IDEMPOTENCY_HEADER);
+    return fail(
+      'MISSING_IDEMPOTENCY_KEY',
+      `the ${IDEMPOTENCY_HEADER} header is required`,
+      IDEMPOTENCY_HEADER,
+    );
   }
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
     return fail(

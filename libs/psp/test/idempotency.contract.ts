@@ -86,7 +86,9 @@ export function idempotencyStoreContract(name: string, h: IdempotencyHarness, tt
     });
 
     it('concurrent claims of one key: exactly one is NEW', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claim('race', 'fpA', `T${i}`)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claim('race', 'fpA', `T${i}`)),
+      );
       const kinds = results.map((r) => r.kind);
       expect(kinds.filter((k) => k === 'NEW')).toHaveLength(1);
       expect(kinds.filter((k) => k === 'IN_FLIGHT')).toHaveLength(9);

@@ -71,7 +71,9 @@ class FakeSwitch {
 }
 
 const body = { payerVpa: 'asha@ybl', payeeVpa: 'ravi@okicici', amountPaise: 12_345, category: 'BILL' };
-const success = (afterMs = 40): Script => () => ({ afterMs, status: 'SUCCESS', code: '00' });
+const success =
+  (afterMs = 40): Script =>
+  () => ({ afterMs, status: 'SUCCESS', code: '00' });
 
 async function setup(script: Script, overrides: Partial<PspCoreOptions> = {}) {
   const timers = new VirtualTimers(1_000_000);
@@ -124,8 +126,15 @@ describe('PspCore pay flow', () => {
       initiation: 'CUSTOMER',
       createdAt: t0,
     });
-    expect(core.get('TXN1')).toMatchObject({ status: 'SUCCESS', source: 'RESP_PAY', statusChecks: 0, idempotencyKey: 'k1' });
-    expect(observed.map((o) => [o.phase, o.record.status, o.latencyMs])).toEqual([['ANSWERED', 'SUCCESS', 40]]);
+    expect(core.get('TXN1')).toMatchObject({
+      status: 'SUCCESS',
+      source: 'RESP_PAY',
+      statusChecks: 0,
+      idempotencyKey: 'k1',
+    });
+    expect(observed.map((o) => [o.phase, o.record.status, o.latencyMs])).toEqual([
+      ['ANSWERED', 'SUCCESS', 40],
+    ]);
     expect(sw.checks).toHaveLength(0);
   });
 
@@ -143,7 +152,11 @@ describe('PspCore pay flow', () => {
     const { core, pay, sw, observed, timers } = await setup(success(8_000), { answerWaitMs: 2_000 });
     const first = core.pay('k1', body);
     await timers.runUntil(timers.now() + 2_000);
-    expect(await first).toEqual({ httpStatus: 202, body: { txnId: 'TXN1', status: 'PENDING' }, replayed: false });
+    expect(await first).toEqual({
+      httpStatus: 202,
+      body: { txnId: 'TXN1', status: 'PENDING' },
+      replayed: false,
+    });
     expect(core.get('TXN1')!.status).toBe('PENDING');
     expect(core.status('TXN1')).toMatchObject({ status: 'PENDING', latencyMs: null });
     await timers.runUntil(timers.now() + 10_000);
@@ -207,14 +220,20 @@ describe('PspCore pay flow', () => {
     await timers.runUntil(t0 + 100_000);
     sw.known.set('TXN1', { status: 'DECLINED', code: 'UT' });
     await timers.runUntil(t0 + 3_600_000);
-    expect(core.get('TXN1')).toMatchObject({ status: 'DECLINED', code: 'UT', decline: 'TD', statusChecks: 2 });
+    expect(core.get('TXN1')).toMatchObject({
+      status: 'DECLINED',
+      code: 'UT',
+      decline: 'TD',
+      statusChecks: 2,
+    });
   });
 
   it('a malformed RespPay is not taken as an outcome', async () => {
     const { core, pay, bus, sw, timers } = await setup(() => null);
     // Answer ReqPay with garbage via a second responder group, then let checks find the truth.
     await bus.subscribe<ReqPay>(TOPICS.reqPay, 'garbage', async (batch) => {
-      for (const env of batch) await bus.reply(env, { type: 'RespPay', txnId: env.value.txnId, status: 'MAYBE', code: '??' });
+      for (const env of batch)
+        await bus.reply(env, { type: 'RespPay', txnId: env.value.txnId, status: 'MAYBE', code: '??' });
     });
     const r = await pay('k1', body, 1_000);
     expect(r.httpStatus).toBe(202);
@@ -246,7 +265,9 @@ describe('PspCore idempotency', () => {
     const first = core.pay('k1', body);
     const clash = await core.pay('k1', { ...body, amountPaise: 99 });
     expect(clash.httpStatus).toBe(409);
-    expect(clash.body).toEqual({ error: expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' }) });
+    expect(clash.body).toEqual({
+      error: expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' }),
+    });
     await timers.runUntil(timers.now() + 1_000);
     expect((await first).httpStatus).toBe(200);
     expect((await pay('k1', { ...body, payeeVpa: 'meera@paytm' })).httpStatus).toBe(409);
@@ -279,7 +300,9 @@ describe('PspCore idempotency', () => {
       replayed: false,
     });
     expect((await pay('bad key!')).body).toMatchObject({ error: { code: 'INVALID_IDEMPOTENCY_KEY' } });
-    expect((await pay(undefined as unknown as string)).body).toMatchObject({ error: { code: 'MISSING_IDEMPOTENCY_KEY' } });
+    expect((await pay(undefined as unknown as string)).body).toMatchObject({
+      error: { code: 'MISSING_IDEMPOTENCY_KEY' },
+    });
     expect(sw.reqPays).toHaveLength(0);
     expect((await pay('k1')).httpStatus).toBe(200);
     expect(sw.reqPays).toHaveLength(1);
@@ -309,9 +332,41 @@ describe('PspCore idempotency', () => {
     expect(a.sw.reqPays).toHaveLength(1);
   });
 
+  it('a PENDING answer stored for a key is upgraded to the outcome, so another process replays the outcome', async () => {
+    const a = await setup(success(5_000), { answerWaitMs: 1_000 });
+    const other = new PspCore({
+      bus: a.bus,
+      timers: a.timers,
+      handles: handleRegistry(Object.entries(DEFAULT_HANDLES)),
+      limitPaise: 1_00_000_00,
+      answerWaitMs: 15_000,
+      upiTimeoutMs: 15_000,
+      store: a.store,
+      txnIds: () => 'OTHER',
+    });
+    expect((await a.pay('k1', body, 2_000)).httpStatus).toBe(202);
+    expect(await other.pay('k1', body)).toEqual({
+      httpStatus: 202,
+      body: { txnId: 'TXN1', status: 'PENDING' },
+      replayed: true,
+    });
+    await a.timers.runUntil(a.timers.now() + 10_000);
+    expect(await other.pay('k1', body)).toEqual({
+      httpStatus: 200,
+      body: { txnId: 'TXN1', status: 'SUCCESS', code: '00', decline: null, latencyMs: 5_000 },
+      replayed: true,
+    });
+    expect(other.get('TXN1')).toBeNull();
+    expect(a.sw.reqPays).toHaveLength(1);
+  });
+
   it('runs are reproducible: the same inputs give the same records', async () => {
     const run = async () => {
-      const s = await setup((_r, i) => ({ afterMs: 10 * i, status: i % 3 ? 'SUCCESS' : 'DECLINED', code: i % 3 ? '00' : 'Z9' }));
+      const s = await setup((_r, i) => ({
+        afterMs: 10 * i,
+        status: i % 3 ? 'SUCCESS' : 'DECLINED',
+        code: i % 3 ? '00' : 'Z9',
+      }));
       const out = [];
       for (let i = 0; i < 6; i++) out.push(await s.pay(`k${i}`, { ...body, amountPaise: 100 + i }, 100));
       return [out, ['TXN1', 'TXN6'].map((t) => s.core.get(t))];

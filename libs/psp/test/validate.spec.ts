@@ -1,7 +1,10 @@
 import { DEFAULT_HANDLES, handleRegistry } from '../../domain/src';
 import { validateIdempotencyKey, validatePayment, type ValidationContext } from '../src/validate';
 
-const ctx: ValidationContext = { handles: handleRegistry(Object.entries(DEFAULT_HANDLES)), limitPaise: 1_00_000_00 };
+const ctx: ValidationContext = {
+  handles: handleRegistry(Object.entries(DEFAULT_HANDLES)),
+  limitPaise: 1_00_000_00,
+};
 const good = { payerVpa: 'asha@ybl', payeeVpa: 'ravi@okicici', amountPaise: 5_000, category: 'P2P' };
 const without = (k: keyof typeof good) => Object.fromEntries(Object.entries(good).filter(([f]) => f !== k));
 
@@ -65,15 +68,18 @@ describe('validatePayment', () => {
     ['payer equals payee up to case', { ...good, payeeVpa: 'ASHA@Ybl' }, 'SAME_PAYER_PAYEE', 'payeeVpa'],
   ];
 
-  it.each(table.map(([name, body, code, field]) => [name, code, field, body]))('%s → %s on %s', (_name, code, field, body) => {
-    const r = validatePayment(body, ctx);
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.error.code).toBe(code);
-      expect(r.error.field).toBe(field);
-      expect(r.error.message.length).toBeGreaterThan(0);
-    }
-  });
+  it.each(table.map(([name, body, code, field]) => [name, code, field, body]))(
+    '%s → %s on %s',
+    (_name, code, field, body) => {
+      const r = validatePayment(body, ctx);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe(code);
+        expect(r.error.field).toBe(field);
+        expect(r.error.message.length).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it('measures the note in characters, not UTF-16 units', () => {
     expect(validatePayment({ ...good, note: '😀'.repeat(100) }, ctx).ok).toBe(true);

@@ -2,7 +2,7 @@ import { Random, UPI_TIMEOUTS_MS, type Timers } from '../../domain/src';
 import { BankService, type BankProfile } from '../../bank/src';
 import { ClearingService } from '../../clearing/src';
 import { InMemoryLedger } from '../../ledger/src';
-import { InMemoryIdempotencyStore, PspCore } from '../../psp/src';
+import { InMemoryIdempotencyStore, PspCore, type PaymentObservation } from '../../psp/src';
 import type { Scenario } from '../../scenarios/src';
 import type { Topology } from '../../scenarios/src/topology';
 import { InMemoryDecisionLog, MapDirectory, SwitchService, type TxnEntry } from '../../switch/src';
@@ -14,6 +14,8 @@ export interface EmbeddedOptions {
   readonly timers: Timers;
   /** Called when the switch knows a payment's outcome. */
   readonly onOutcome?: (entry: TxnEntry) => void;
+  /** Called when the PSP answers a payer (for the latency histogram). */
+  readonly observePayments?: (obs: PaymentObservation) => void;
 }
 
 /**
@@ -35,11 +37,19 @@ export class EmbeddedSystem {
     const rng = new Random(scenario.seed);
     this.bus = new InMemoryBus({ timers });
     this.ledger = new InMemoryLedger();
-    this.banks = new BankService({ bus: this.bus, timers, ledger: this.ledger, rng: rng.fork('banks'), banks: bankProfiles(topology) });
+    this.banks = new BankService({
+      bus: this.bus,
+      timers,
+      ledger: this.ledger,
+      rng: rng.fork('banks'),
+      banks: bankProfiles(topology),
+    });
     this.switchNode = new SwitchService({
       bus: this.bus,
       timers,
-      directory: new MapDirectory([...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }])),
+      directory: new MapDirectory(
+        [...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
+      ),
       log: new InMemoryDecisionLog(),
       coordinator: {
         protocol: sw.protocol,
@@ -61,6 +71,7 @@ export class EmbeddedSystem {
       upiTimeoutMs: UPI_TIMEOUTS_MS.reqPay,
       store: new InMemoryIdempotencyStore({ clock: timers }),
       txnIds: () => `TXN${String(++seq).padStart(10, '0')}`,
+      ...(opts.observePayments ? { observe: opts.observePayments } : {}),
     });
   }
 

@@ -44,7 +44,9 @@ export function checkInvariants(x: InvariantInputs): InvariantCheck[] {
   });
   checks.push({ name: 'no funds left on hold', ok: s.heldPaise === 0, detail: `holds ${s.heldPaise}` });
 
-  const pending = x.txns.filter((t) => t.status === 'PENDING' || (t.status === 'DEEMED' && t.resolution === null));
+  const pending = x.txns.filter(
+    (t) => t.status === 'PENDING' || (t.status === 'DEEMED' && t.resolution === null),
+  );
   checks.push({
     name: 'every transaction terminal',
     ok: pending.length === 0 && x.coordinatorActive === 0,
@@ -65,7 +67,9 @@ export function checkInvariants(x: InvariantInputs): InvariantCheck[] {
   checks.push({
     name: 'no transaction both committed and aborted',
     ok: torn.length === 0,
-    detail: torn.length ? `${torn.length} inconsistent: ${torn.slice(0, 3).join('; ')}` : `${x.records.size} checked`,
+    detail: torn.length
+      ? `${torn.length} inconsistent: ${torn.slice(0, 3).join('; ')}`
+      : `${x.records.size} checked`,
   });
 
   // Replaying every moving payment from the opening balances must give each account's closing
@@ -88,7 +92,11 @@ export function checkInvariants(x: InvariantInputs): InvariantCheck[] {
       : `${x.accounts.length} accounts checked`,
   });
 
-  checks.push({ name: 'settlement nets to zero', ok: x.settlement.sum === 0, detail: `sum ${x.settlement.sum}` });
+  checks.push({
+    name: 'settlement nets to zero',
+    ok: x.settlement.sum === 0,
+    detail: `sum ${x.settlement.sum}`,
+  });
 
   // Each bank's net settlement position must equal how much its customers' money changed.
   const mismatched: string[] = [];

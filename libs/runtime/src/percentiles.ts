@@ -14,7 +14,14 @@ export function summarise(samples: number[]): LatencySummary {
   const s = Float64Array.from(samples).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += s[i]!;
-  return { count: n, mean: round(sum / n), p50: rank(s, 0.5), p95: rank(s, 0.95), p99: rank(s, 0.99), max: round(s[n - 1]!) };
+  return {
+    count: n,
+    mean: round(sum / n),
+    p50: rank(s, 0.5),
+    p95: rank(s, 0.95),
+    p99: rank(s, 0.99),
+    max: round(s[n - 1]!),
+  };
 }
 
 export function percentile(samples: readonly number[], q: number): number {

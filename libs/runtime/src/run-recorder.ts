@@ -1,4 +1,11 @@
-import { CATEGORIES, CLASS_INFO, RESPONSE_CODES, isResponseCode, type Category, type TxnStatus } from '../../domain/src';
+import {
+  CATEGORIES,
+  CLASS_INFO,
+  RESPONSE_CODES,
+  isResponseCode,
+  type Category,
+  type TxnStatus,
+} from '../../domain/src';
 import type { ClassLatencyStats, CodeCount, RunResult, TimelinePoint } from '../../scenarios/src/result';
 import { percentile, summarise } from './percentiles';
 
@@ -63,7 +70,9 @@ export class RunRecorder {
     this.rejected++;
   }
 
-  summary(durationSec: number): Pick<RunResult, 'offered' | 'completed' | 'outcomes' | 'latencyMs' | 'throughputTps' | 'timeline'> {
+  summary(
+    durationSec: number,
+  ): Pick<RunResult, 'offered' | 'completed' | 'outcomes' | 'latencyMs' | 'throughputTps' | 'timeline'> {
     const byCode: Record<string, CodeCount> = {};
     let technicalDeclines = 0;
     let businessDeclines = 0;
@@ -78,7 +87,11 @@ export class RunRecorder {
       const xs = this.byClass.get(c)!;
       const deadlineMs = CLASS_INFO[c].deadlineMs;
       const within = xs.reduce((n, x) => n + (x <= deadlineMs ? 1 : 0), 0);
-      byClass[c] = { ...summarise(xs), deadlineMs, withinDeadlineShare: xs.length ? round4(within / xs.length) : null };
+      byClass[c] = {
+        ...summarise(xs),
+        deadlineMs,
+        withinDeadlineShare: xs.length ? round4(within / xs.length) : null,
+      };
     }
     const timeline: TimelinePoint[] = this.buckets.map((b, t) => ({
       t,
@@ -100,7 +113,8 @@ export class RunRecorder {
 
   private bucket(atMs: number): Bucket {
     const t = Math.max(0, Math.floor(atMs / 1000));
-    for (let i = this.buckets.length; i <= t; i++) this.buckets.push({ offered: 0, completed: 0, success: 0, declined: 0, latencies: [] });
+    for (let i = this.buckets.length; i <= t; i++)
+      this.buckets.push({ offered: 0, completed: 0, success: 0, declined: 0, latencies: [] });
     return this.buckets[t]!;
   }
 }

@@ -79,7 +79,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       (res) => {
         const body = res.body as Partial<RespPay> & { txnId?: string; status?: string };
         if (res.httpStatus === 200) {
-          recorder.answer(offeredAt, rel(), a.body.category, { status: body.status as RespPay['status'], code: body.code ?? null });
+          recorder.answer(offeredAt, rel(), a.body.category, {
+            status: body.status as RespPay['status'],
+            code: body.code ?? null,
+          });
           unanswered--;
         } else if (res.httpStatus === 202 && body.txnId) {
           const known = system.switchNode.statusOf(body.txnId);
@@ -135,7 +138,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   }
 
   // Drain: let in-flight payments, phase two and deemed credits finish.
-  const drainMs = opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
+  const drainMs =
+    opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
   const drainEnd = durationMs + drainMs;
   while (rel() < drainEnd && (unanswered > 0 || system.switchNode.active > 0)) {
     await opts.clock.waitUntil(t0 + Math.min(drainEnd, rel() + 100));
@@ -151,12 +155,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const txns = [...system.switchNode.entries()];
   const records = new Map<string, readonly [RecordState, RecordState]>();
   for (const t of txns) {
-    records.set(t.req.txnId, [await system.ledger.record(t.req.txnId, 'DEBIT'), await system.ledger.record(t.req.txnId, 'CREDIT')]);
+    records.set(t.req.txnId, [
+      await system.ledger.record(t.req.txnId, 'DEBIT'),
+      await system.ledger.record(t.req.txnId, 'CREDIT'),
+    ]);
   }
   const netPositions = system.clearing.totals();
   const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
   const openingByBank = new Map<string, number>();
-  for (const a of topology.accounts) openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
+  for (const a of topology.accounts)
+    openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
   const invariants = checkInvariants({
     summary,
     accounts,
@@ -182,7 +190,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       openingPaise: summary.openingPaise,
       closingPaise: summary.availablePaise + summary.heldPaise,
       heldPaise: summary.heldPaise,
-      conserved: summary.availablePaise + summary.heldPaise === summary.openingPaise && summary.heldPaise === 0,
+      conserved:
+        summary.availablePaise + summary.heldPaise === summary.openingPaise && summary.heldPaise === 0,
     },
     settlement: {
       cycles: system.clearing.reports().map((r) => ({
@@ -207,7 +216,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   };
 }
 
-function scheduleFaults(timeline: readonly Fault[], system: EmbeddedSystem, timers: Timers, elapsedMs: number): void {
+function scheduleFaults(
+  timeline: readonly Fault[],
+  system: EmbeddedSystem,
+  timers: Timers,
+  elapsedMs: number,
+): void {
   for (const f of timeline) {
     timers.setTimer(f.atMs - elapsedMs, () => system.banks.setFault(f.bank, bankFault(f)));
     timers.setTimer(f.untilMs - elapsedMs, () => system.banks.setFault(f.bank, null));
@@ -225,7 +239,10 @@ function bankFault(f: Fault): BankFault {
   }
 }
 
-function countResolutions(txns: readonly { resolution: 'TCC' | 'RET' | null }[]): { TCC: number; RET: number } {
+function countResolutions(txns: readonly { resolution: 'TCC' | 'RET' | null }[]): {
+  TCC: number;
+  RET: number;
+} {
   const r = { TCC: 0, RET: 0 };
   for (const t of txns) if (t.resolution) r[t.resolution]++;
   return r;

@@ -13,7 +13,13 @@ import {
 } from '../../domain/src';
 import type { Bus, Envelope, OutMessage, Subscription } from '../../transport/src/bus';
 import { TOPICS } from '../../transport/src/topics';
-import { Coordinator, type CoordinatorConfig, type Effects, type Outcome, type TxnSpec } from '../../twopc/src';
+import {
+  Coordinator,
+  type CoordinatorConfig,
+  type Effects,
+  type Outcome,
+  type TxnSpec,
+} from '../../twopc/src';
 import type { DecisionLog } from './decision-log';
 import type { Directory } from './directory';
 import { TxnRegistry, type TxnEntry } from './txn-registry';
@@ -186,7 +192,9 @@ export class SwitchService {
   private flush(): void {
     this.flushScheduled = false;
     for (const [topic, msgs] of this.outbox) {
-      void this.opts.bus.publish(topic, msgs).catch((err: unknown) => console.error(`publish to ${topic} failed`, err));
+      void this.opts.bus
+        .publish(topic, msgs)
+        .catch((err: unknown) => console.error(`publish to ${topic} failed`, err));
     }
     this.outbox.clear();
   }
