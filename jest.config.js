@@ -20,7 +20,7 @@ module.exports = {
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|content-disposition)/)',
   ],
-  // Integration tests (real Kafka/Redis) opt in via their own config; see test/jest.integration.js.
+  // Integration tests (real Kafka/Redis) opt in via their own config; see jest.integration.config.js.
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.int\\.spec\\.ts$'],
   testTimeout: 60000,
 };

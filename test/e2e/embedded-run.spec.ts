@@ -3,7 +3,7 @@ import { loadScenario, validateResult, type RunResult, type Scenario } from '../
 import { runScenario, virtualClock } from '../../libs/runtime/src';
 
 const SMOKE = join(__dirname, '../../scenarios/smoke.yaml');
-const SEEDS = Number(process.env.E2E_SEEDS ?? 12);
+const SEEDS = Number(process.env.E2E_SEEDS ?? 30);
 
 async function run(s: Scenario): Promise<RunResult> {
   return runScenario(s, { clock: virtualClock(), mode: 'embedded' });
@@ -14,7 +14,7 @@ function failing(r: RunResult): string[] {
 }
 
 describe('embedded end-to-end run (virtual clock)', () => {
-  test.each(['upi', 'classic-2pc'] as const)('invariants hold over %i seeds (%s)', async (protocol) => {
+  test.each(['upi', 'classic-2pc'] as const)('invariants hold over many seeds (%s)', async (protocol) => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const base = loadScenario(SMOKE, { seed, durationSec: 6 });
       const s: Scenario = {

@@ -31,6 +31,10 @@ const table = {
   U90: { kind: 'TD', text: 'remitter bank deemed high response time check decline' },
   U91: { kind: 'TD', text: 'beneficiary bank deemed high response time check decline' },
   ZH: { kind: 'BD', text: 'invalid virtual address (payee not found)' },
+  // --- LoadLab codes, not NPCI: NPCI publishes none for switch-side queueing drops. ---
+  QD: { kind: 'TD', text: 'deadline exceeded in the switch queue (LoadLab code, not NPCI)' },
+  QS: { kind: 'TD', text: 'shed under overload (LoadLab code, not NPCI)' },
+  // --- end of LoadLab codes ---
 } as const satisfies Record<string, { kind: DeclineKind | null; text: string }>;
 
 export type ResponseCode = keyof typeof table;

@@ -1,0 +1,101 @@
+// Kafka smoke checks through kafkajs (the client the apps use). Each step throws on a mismatch.
+//   node infra/kafka/smoke.js create  BOOTSTRAP TOPIC PARTITIONS RF
+//   node infra/kafka/smoke.js produce BOOTSTRAP TOPIC FROM COUNT     values TOPIC-FROM … (acks=all)
+//   node infra/kafka/smoke.js consume BOOTSTRAP TOPIC GROUP FROM COUNT
+//     consumes with consumer group GROUP (from the earliest offset if it has none committed) and
+//     requires exactly the values FROM … FROM+COUNT-1, each once, and nothing more.
+'use strict';
+const { Kafka, logLevel } = require('kafkajs');
+
+const TIMEOUT_MS = Number(process.env.KAFKA_SMOKE_TIMEOUT_MS || 30000);
+// After the expected messages, wait this long for unexpected extra ones (duplicates, old data).
+const QUIET_MS = 1000;
+
+const client = (bootstrap) =>
+  new Kafka({ clientId: 'upi-kafka-smoke', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+
+const value = (topic, i) => `${topic}-${i}`;
+
+async function create(bootstrap, topic, partitions, rf) {
+  const admin = client(bootstrap).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: Number(partitions), replicationFactor: Number(rf) }],
+    });
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    const got = meta.topics[0].partitions.length;
+    if (got !== Number(partitions)) throw new Error(`${topic}: ${got} partitions, wanted ${partitions}`);
+    console.log(`created ${topic}: ${partitions} partitions, RF ${rf}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function produce(bootstrap, topic, from, count) {
+  const producer = client(bootstrap).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const messages = [];
+    for (let i = Number(from); i < Number(from) + Number(count); i++) {
+      messages.push({ key: `k${i}`, value: value(topic, i) });
+    }
+    await producer.send({ topic, acks: -1, messages });
+    console.log(`produced ${count} to ${topic} (from ${from})`);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function consume(bootstrap, topic, group, from, count) {
+  const want = new Set();
+  for (let i = Number(from); i < Number(from) + Number(count); i++) want.add(value(topic, i));
+  const seen = new Set();
+  const problems = [];
+  const consumer = client(bootstrap).consumer({ groupId: group, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done;
+    const all = new Promise((resolve) => (done = resolve));
+    if (want.size === 0) done();
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const v = message.value.toString();
+        if (!want.has(v)) problems.push(`unexpected ${v}`);
+        else if (seen.has(v)) problems.push(`duplicate ${v}`);
+        seen.add(v);
+        if (seen.size >= want.size && [...want].every((w) => seen.has(w))) done();
+      },
+    });
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timeout: ${seen.size}/${want.size} of ${topic} consumed by ${group}`)),
+        TIMEOUT_MS,
+      );
+    });
+    await Promise.race([all, timeout]).finally(() => clearTimeout(timer));
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+  } finally {
+    // Disconnect commits the consumed offsets, so the group resumes after them next time.
+    await consumer.disconnect();
+  }
+  if (problems.length > 0) throw new Error(`${topic}/${group}: ${problems.slice(0, 5).join(', ')}`);
+  console.log(`consumed ${seen.size} from ${topic} with group ${group} (from ${from})`);
+}
+
+const [cmd, ...args] = process.argv.slice(2);
+const steps = { create, produce, consume };
+if (!steps[cmd]) {
+  console.error('usage: smoke.js create|produce|consume BOOTSTRAP TOPIC …');
+  process.exit(2);
+}
+steps[cmd](...args).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`smoke ${cmd} failed: ${err && err.message ? err.message : err}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,11 @@
+export * from './types';
+export * from './scheduler';
+export * from './batcher';
+export * from './stage-model';
+export * from './switch-stage';
+export * from './system-gate';
+export * from './token-bucket';
+export * from './time-of-day';
+export * from './status-check-limiter';
+export { Deque } from './deque';
+export { MinHeap } from './min-heap';
