@@ -56,6 +56,8 @@ async function consume(bootstrap, topic, group, from, count) {
   const consumer = client(bootstrap).consumer({ groupId: group, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
+    // The quiet period only proves "nothing more" once the consumer owns its partitions.
+    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
     await consumer.subscribe({ topic, fromBeginning: true });
     let done;
     const all = new Promise((resolve) => (done = resolve));
@@ -76,7 +78,7 @@ async function consume(bootstrap, topic, group, from, count) {
         TIMEOUT_MS,
       );
     });
-    await Promise.race([all, timeout]).finally(() => clearTimeout(timer));
+    await Promise.race([Promise.all([joined, all]), timeout]).finally(() => clearTimeout(timer));
     await new Promise((r) => setTimeout(r, QUIET_MS));
   } finally {
     // Disconnect commits the consumed offsets, so the group resumes after them next time.

@@ -25,7 +25,7 @@ export interface Timers extends Clock {
 /** The wall clock, for embedded and live runs. */
 export class WallTimers implements Timers {
   private seq = 0;
-  private readonly live = new Map<number, NodeJS.Timeout>();
+  private readonly live = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   private readonly origin = performance.timeOrigin;
 
   now(): number {
@@ -34,28 +34,31 @@ export class WallTimers implements Timers {
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const id = ++this.seq;
-    const t = setTimeout(
-      () => {
-        this.live.delete(id);
-        fn();
-      },
-      Math.max(0, delayMs),
-    );
-    this.live.set(id, t);
+    const run = () => {
+      this.live.delete(id);
+      fn();
+    };
+    // setTimeout(0) waits at least 1 ms; a message hop that should be immediate takes the next turn.
+    this.live.set(id, delayMs > 0 ? setTimeout(run, delayMs) : setImmediate(run));
     return { id };
   }
 
   clearTimer(handle: TimerHandle): void {
     const t = this.live.get(handle.id);
     if (t) {
-      clearTimeout(t);
+      clear(t);
       this.live.delete(handle.id);
     }
   }
 
   /** Cancels every pending timer (used when a run shuts down). */
   clearAll(): void {
-    for (const t of this.live.values()) clearTimeout(t);
+    for (const t of this.live.values()) clear(t);
     this.live.clear();
   }
+}
+
+function clear(t: NodeJS.Timeout | NodeJS.Immediate): void {
+  if ('hasRef' in t && 'refresh' in t) clearTimeout(t as NodeJS.Timeout);
+  else clearImmediate(t as NodeJS.Immediate);
 }

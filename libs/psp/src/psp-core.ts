@@ -227,8 +227,15 @@ export class PspCore {
   private start(key: string, fingerprint: string, txnId: string, req: PaymentRequest): Promise<StoredAnswer> {
     const { timers, bus } = this.o;
     const createdAt = timers.now();
+    // Fields listed, not spread: this runs once per payment on the hot path.
     const rec: MutableRecord = {
-      ...req,
+      payerVpa: req.payerVpa,
+      payeeVpa: req.payeeVpa,
+      amountPaise: req.amountPaise,
+      category: req.category,
+      initiation: req.initiation,
+      note: req.note,
+      pspId: req.pspId,
       txnId,
       idempotencyKey: key,
       status: 'PENDING',

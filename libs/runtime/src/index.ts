@@ -4,3 +4,4 @@ export * from './invariants';
 export * from './percentiles';
 export * from './run-recorder';
 export * from './run-scenario';
+export * from './system-invariants';

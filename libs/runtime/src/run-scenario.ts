@@ -1,6 +1,5 @@
 import { CLASS_INFO, type Category, type RespPay, type Timers } from '../../domain/src';
 import type { BankFault } from '../../bank/src';
-import type { RecordState } from '../../ledger/src/ledger-store';
 import {
   buildTopology,
   faultTimeline,
@@ -12,7 +11,7 @@ import {
   type Scenario,
 } from '../../scenarios/src';
 import { EmbeddedSystem } from './embedded-system';
-import { checkInvariants } from './invariants';
+import { readBackAndCheck } from './system-invariants';
 import { RunRecorder } from './run-recorder';
 
 /** How a run passes time: the wall clock (embedded) or a virtual clock (simulated and tests). */
@@ -150,32 +149,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   await system.stop();
 
   // Read money and settlement back, then check the invariants.
-  const summary = await system.ledger.summary();
-  const accounts = await system.ledger.accounts({});
-  const txns = [...system.switchNode.entries()];
-  const records = new Map<string, readonly [RecordState, RecordState]>();
-  for (const t of txns) {
-    records.set(t.req.txnId, [
-      await system.ledger.record(t.req.txnId, 'DEBIT'),
-      await system.ledger.record(t.req.txnId, 'CREDIT'),
-    ]);
-  }
-  const netPositions = system.clearing.totals();
-  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
-  const openingByBank = new Map<string, number>();
-  for (const a of topology.accounts)
-    openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
-  const invariants = checkInvariants({
-    summary,
-    accounts,
-    opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
-    openingByBank,
-    txns,
-    records,
-    accountOf: (vpa) => topology.directory.get(vpa)?.account,
-    coordinatorActive: system.switchNode.active,
-    settlement: { netPositions, sum: settlementSum },
-  });
+  const { summary, txns, netPositions, settlementSum, invariants } = await readBackAndCheck(system, topology);
 
   return {
     schemaVersion: 1,

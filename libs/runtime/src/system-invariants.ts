@@ -1,18 +1,23 @@
-import type { RecordState } from '../../ledger/src/ledger-store';
+import type { LedgerSummary, RecordState } from '../../ledger/src/ledger-store';
 import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
+import type { TxnEntry } from '../../switch/src/txn-registry';
 import type { EmbeddedSystem } from './embedded-system';
 import { checkInvariants } from './invariants';
 
+export interface ReadBack {
+  readonly summary: LedgerSummary;
+  readonly txns: readonly TxnEntry[];
+  readonly netPositions: Record<string, number>;
+  readonly settlementSum: number;
+  readonly invariants: InvariantCheck[];
+}
+
 /**
- * Reads money, transactions and settlement back from a (stopped or drained) embedded system and
- * runs the end-of-run invariant checks on them. The same gathering run-scenario.ts does, for
- * callers that drive the system themselves (the benchmark).
+ * Reads money, transactions and settlement back from a stopped (or drained) embedded system and
+ * runs the end-of-run invariant checks on them: what every run and benchmark reports.
  */
-export async function checkEmbeddedInvariants(
-  system: EmbeddedSystem,
-  topology: Topology,
-): Promise<InvariantCheck[]> {
+export async function readBackAndCheck(system: EmbeddedSystem, topology: Topology): Promise<ReadBack> {
   const summary = await system.ledger.summary();
   const accounts = await system.ledger.accounts({});
   const txns = [...system.switchNode.entries()];
@@ -24,11 +29,11 @@ export async function checkEmbeddedInvariants(
     ]);
   }
   const netPositions = system.clearing.totals();
-  const sum = Object.values(netPositions).reduce((a, b) => a + b, 0);
+  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
   const openingByBank = new Map<string, number>();
   for (const a of topology.accounts)
     openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
-  return checkInvariants({
+  const invariants = checkInvariants({
     summary,
     accounts,
     opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
@@ -37,6 +42,7 @@ export async function checkEmbeddedInvariants(
     records,
     accountOf: (vpa) => topology.directory.get(vpa)?.account,
     coordinatorActive: system.switchNode.active,
-    settlement: { netPositions, sum },
+    settlement: { netPositions, sum: settlementSum },
   });
+  return { summary, txns, netPositions, settlementSum, invariants };
 }

@@ -31,9 +31,9 @@ function opKind(req: BankReq): LedgerOpKind | null {
 
 /** The bank's answer to `req` given the ledger's result (null when no ledger operation was needed). */
 export function participantReply(req: BankReq, result: LedgerOpResult | null): BankResp {
-  const base = { type: 'BankResp' as const, txnId: req.txnId, op: req.op, side: req.side, bank: req.bank };
-  if (!result || result.outcome === 'OK') return { ...base, ok: true, code: '00' };
-  return { ...base, ok: false, code: declineCode(req, result.outcome) };
+  const ok = !result || result.outcome === 'OK';
+  const code = ok ? '00' : declineCode(req, result.outcome as Exclude<LedgerOpResult['outcome'], 'OK'>);
+  return { type: 'BankResp', txnId: req.txnId, op: req.op, side: req.side, bank: req.bank, ok, code };
 }
 
 function declineCode(req: BankReq, outcome: Exclude<LedgerOpResult['outcome'], 'OK'>): ResponseCode {

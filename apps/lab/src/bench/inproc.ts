@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { buildTopology, TrafficGenerator, type Scenario } from '../../../../libs/scenarios/src';
 import type { InvariantCheck } from '../../../../libs/scenarios/src/result';
 import { EmbeddedSystem, summarise, wallClock, type LatencySummary } from '../../../../libs/runtime/src';
-import { checkEmbeddedInvariants } from '../../../../libs/runtime/src/system-invariants';
+import { readBackAndCheck } from '../../../../libs/runtime/src';
 
 export interface InprocOptions {
   readonly scenario: Scenario;
@@ -110,7 +110,7 @@ export async function runInproc(o: InprocOptions): Promise<InprocRun> {
   timers.clearAll();
 
   o.progress(`checking invariants (${Math.round((performance.now() - started) / 1000)} s)`);
-  const invariants = await checkEmbeddedInvariants(system, topology);
+  const { invariants } = await readBackAndCheck(system, topology);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const answered = latencies.length;
   return {
