@@ -1,6 +1,6 @@
 # Shared by kafka.sh (one broker) and cluster.sh (three brokers): install, format, start, stop, wait.
 # Sourced with the repo root as the working directory; not meant to be run on its own.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables here are used by the scripts that source it
 
 KAFKA_VERSION=3.9.2 # must match <kafka.version> in pom.xml
 KAFKA_SCRIPTS="$(pwd)/infra/kafka"
@@ -45,9 +45,11 @@ kafka_install() {
     local tmp="$KAFKA_HOME/libs.tmp.$$"
     rm -rf "$tmp"
     echo "installing kafka $KAFKA_VERSION jars into $KAFKA_LIBS (Maven Central)"
-    mvn -B -q -Dstyle.color=never -f "$KAFKA_SCRIPTS/pom.xml" package -Dkafka.libs="$tmp" || {
+    mvn -B -q -Dstyle.color=never -f "$KAFKA_SCRIPTS/pom.xml" package -Dkafka.libs="$tmp" \
+      >"$KAFKA_HOME/install.log" 2>&1 || {
+      cat "$KAFKA_HOME/install.log" >&2
       rm -rf "$tmp"
-      die "mvn failed to fetch the kafka jars"
+      die "mvn failed to fetch the kafka jars (log above: $KAFKA_HOME/install.log)"
     }
     touch "$tmp/.complete"
     rm -rf "$KAFKA_LIBS"
@@ -119,7 +121,7 @@ node_start() {
     port_open "$p" && die "port $p is in use by another process; refusing to start $dir"
   done
   # The subshell writes its own pid and execs java, so the pid file holds the JVM's pid.
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2016 # option lists split; $$ and $@ belong to the inner bash
   setsid bash -c 'echo $$ >"$1/kafka.pid"; shift; exec "$@"' _ "$dir" \
     java $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
     -Dlog4j.configuration="file:$KAFKA_SCRIPTS/log4j.properties" \
@@ -137,8 +139,8 @@ node_start() {
 node_stop() {
   local dir="$1" ports="$2" pid p
   if ! pid="$(node_pid "$dir")"; then
+    if [[ -f "$dir/kafka.pid" ]]; then echo "stopped (pid $(cat "$dir/kafka.pid") exited)"; else echo "not running"; fi
     rm -f "$dir/kafka.pid"
-    echo "not running"
     return
   fi
   kill -TERM "$pid" 2>/dev/null || true
@@ -173,10 +175,11 @@ kafka_wait() {
   local d
   while ! port_open "$first_port"; do
     for d in "$@"; do
-      node_pid "$d" >/dev/null || {
-        tail -n 30 "$d/kafka.log" >&2 2>/dev/null || true
-        die "broker in $d is not running (log above: $d/kafka.log)"
-      }
+      node_pid "$d" >/dev/null && continue
+      # A pid file left behind means the broker died while starting: show why.
+      [[ -f "$d/kafka.pid" ]] || die "broker in $d is not running: start it first"
+      tail -n 30 "$d/kafka.log" >&2 2>/dev/null || true
+      die "broker in $d died (log above: $d/kafka.log)"
     done
     ((SECONDS < deadline)) || die "no broker listening on 127.0.0.1:$first_port after ${KAFKA_WAIT_SECONDS}s"
     sleep 0.2

@@ -21,12 +21,26 @@ async function create(bootstrap, topic, partitions, rf) {
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs gives up on the first "does not host this topic-partition" from a broker that has
+      // not caught up yet; the loop below waits for the leaders instead.
+      waitForLeaders: false,
       topics: [{ topic, numPartitions: Number(partitions), replicationFactor: Number(rf) }],
     });
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    const got = meta.topics[0].partitions.length;
-    if (got !== Number(partitions)) throw new Error(`${topic}: ${got} partitions, wanted ${partitions}`);
+    // In a fresh cluster the other brokers learn of the topic a moment later: retry briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = meta.topics[0].partitions;
+        const led = parts.filter((p) => p.leader >= 0 && p.replicas.length === Number(rf)).length;
+        if (parts.length === Number(partitions) && led === parts.length) break;
+        throw new Error(
+          `${topic}: ${led}/${parts.length} partitions led with RF ${rf}, wanted ${partitions}`,
+        );
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     console.log(`created ${topic}: ${partitions} partitions, RF ${rf}`);
   } finally {
     await admin.disconnect();

@@ -13,10 +13,11 @@ smoke() { node infra/kafka/smoke.js "$@"; }
 
 passed=0
 failed=0
+# Steps build on each other: after a failure the rest are counted as failed, not run.
 check() {
   local name="$1"
   shift
-  if "$@"; then
+  if ((failed == 0)) && "$@"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

@@ -74,8 +74,11 @@ export interface ReqChkTxn {
 export interface RespChkTxn {
   readonly type: 'RespChkTxn';
   readonly txnId: string;
-  readonly status: TxnStatus | 'UNKNOWN';
+  /** THROTTLED: the check broke NPCI's status-check limits (or was shed) and was not looked up. */
+  readonly status: TxnStatus | 'UNKNOWN' | 'THROTTLED';
   readonly code: ResponseCode | null;
+  /** Why a THROTTLED check was refused. */
+  readonly reason?: string;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface LegAdmission {
   admit(to: string, legId: string): boolean;
   /** The leg's outcome. False when the leg is unknown (never admitted, already recorded, or timed out by a breaker). */
   record(to: string, legId: string, outcome: LegOutcome): boolean;
+  /** An admitted leg that will never be sent (its other leg was refused): release it without a sample. */
+  cancel(to: string, legId: string): void;
   /** Stops timers held by the strategy (opossum's). */
   shutdown(): void;
 }
@@ -43,6 +45,7 @@ export class NoAdmissionControl implements LegAdmission {
   record(): boolean {
     return true;
   }
+  cancel(): void {}
   shutdown(): void {}
 }
 
@@ -73,6 +76,11 @@ export class BankBreakers implements LegAdmission {
 
   record(to: string, legId: string, outcome: LegOutcome): boolean {
     return this.breakers.get(to)?.record(legId, outcome) ?? false;
+  }
+
+  /** opossum has no way to withdraw a call; a business outcome is the one that counts neither way toward opening. */
+  cancel(to: string, legId: string): void {
+    this.record(to, legId, 'business');
   }
 
   shutdown(): void {
@@ -128,6 +136,14 @@ export class AdaptiveLimits implements LegAdmission {
       outcome === 'technical' ? 'dropped' : 'ok',
       Math.max(0, this.clock.now() - leg.startedAt),
     );
+  }
+
+  cancel(to: string, legId: string): void {
+    const legs = this.pending.get(to);
+    const leg = legs?.get(legId);
+    if (!legs || !leg) return;
+    legs.delete(legId);
+    leg.token.release('ignore', 0);
   }
 
   shutdown(): void {

@@ -7,6 +7,8 @@ import type { Scenario } from '../../scenarios/src';
 import type { Topology } from '../../scenarios/src/topology';
 import { InMemoryDecisionLog, MapDirectory, SwitchService, type TxnEntry } from '../../switch/src';
 import { InMemoryBus } from '../../transport/src';
+import type { ResilienceMetrics } from '../../resilience/src';
+import { switchAdmission, switchSettings } from './switch-config';
 
 export interface EmbeddedOptions {
   readonly scenario: Scenario;
@@ -14,6 +16,8 @@ export interface EmbeddedOptions {
   readonly timers: Timers;
   /** Called when the switch knows a payment's outcome. */
   readonly onOutcome?: (entry: TxnEntry) => void;
+  /** Breaker and limiter metrics (libs/resilience); none when absent. */
+  readonly resilienceMetrics?: ResilienceMetrics;
   /** Called when the PSP answers a payer (for the latency histogram). */
   readonly observePayments?: (obs: PaymentObservation) => void;
 }
@@ -51,13 +55,8 @@ export class EmbeddedSystem {
         [...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
       ),
       log: new InMemoryDecisionLog(),
-      coordinator: {
-        protocol: sw.protocol,
-        debitTimeoutMs: sw.debitTimeoutMs,
-        creditTimeoutMs: sw.creditTimeoutMs,
-        retryIntervalMs: sw.retryIntervalMs,
-        deemedRetryMs: sw.deemedRetryMs,
-      },
+      ...switchSettings(scenario, topology),
+      admission: switchAdmission(scenario, timers, opts.resilienceMetrics),
       ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
     });
     this.clearing = new ClearingService({ bus: this.bus, timers, cycleMs: sw.settlementCycleSec * 1000 });

@@ -5,3 +5,4 @@ export * from './percentiles';
 export * from './run-recorder';
 export * from './run-scenario';
 export * from './system-invariants';
+export * from './switch-config';

@@ -1,4 +1,6 @@
-import { CLASS_INFO, type Category, type RespPay, type Timers } from '../../domain/src';
+import { CLASS_INFO, Random, UPI_TIMEOUTS_MS, type Category, type ReqChkTxn, type RespPay, type Timers } from '../../domain/src';
+import { parseBreakerStrategy } from '../../resilience/src';
+import { TOPICS } from '../../transport/src/topics';
 import type { BankFault } from '../../bank/src';
 import {
   buildTopology,
@@ -120,6 +122,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   };
   scheduleArrivals();
   scheduleFaults(faultTimeline(scenario), system, timers, rel());
+  const storm = scheduleStatusStorm(scenario, system, timers, rel());
 
   const durationMs = scenario.durationSec * 1000;
   const report = (phase: RunProgress['phase']) =>
@@ -136,6 +139,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     report('load');
   }
 
+  // System-initiated payments still held for a peak window will not be released within this run.
+  const abandoned = system.switchNode.abandonHeld();
   // Drain: let in-flight payments, phase two and deemed credits finish.
   const drainMs =
     opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
@@ -155,7 +160,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     schemaVersion: 1,
     scenario: { name: scenario.name, file: scenario.source ?? null, scale: scenario.scale },
     mode: opts.mode,
-    strategies: { scheduling: scenario.strategies.scheduling, batch: { ...scenario.strategies.batch } },
+    strategies: {
+      scheduling: scenario.strategies.scheduling,
+      batch: { policy: scenario.strategies.batch.policy, size: scenario.strategies.batch.size },
+      breaker: parseBreakerStrategy(scenario.strategies.breaker).policy,
+    },
     seed: scenario.seed,
     startedAt,
     durationSec: scenario.durationSec,
@@ -185,6 +194,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       payments: txns.length,
       deemedResolutions: countResolutions(txns),
       banks: system.banks.allStats(),
+      switchStage: system.switchNode.stageStats(),
+      statusChecks: { ...system.switchNode.counters, stormSent: storm.sent, abandonedHeld: abandoned },
       classes: Object.fromEntries(Object.values(CLASS_INFO).map((c) => [c.category, c.priority])),
     },
   };
@@ -200,6 +211,43 @@ function scheduleFaults(
     timers.setTimer(f.atMs - elapsedMs, () => system.banks.setFault(f.bank, bankFault(f)));
     timers.setTimer(f.untilMs - elapsedMs, () => system.banks.setFault(f.bank, null));
   }
+}
+
+/**
+ * The "banks re-poll old transactions" storm NPCI blamed for the spring 2025 outages: status
+ * checks for random earlier payments, sent straight to the switch at the scenario's rate.
+ */
+function scheduleStatusStorm(
+  scenario: Scenario,
+  system: EmbeddedSystem,
+  timers: Timers,
+  elapsedMs: number,
+): { sent: number } {
+  const storm = scenario.traffic.statusCheckStorm;
+  const state = { sent: 0 };
+  if (!storm) return state;
+  const rng = new Random(scenario.seed).fork('status-storm');
+  const meanGapMs = 1000 / (storm.ratePerSec * scenario.scale);
+  const endMs = (storm.atSec + storm.durationSec) * 1000;
+  let at = storm.atSec * 1000;
+  const next = (): void => {
+    at += rng.exponential(meanGapMs);
+    if (at >= endMs) return;
+    timers.setTimer(at - (timers.now() - t0), fire);
+  };
+  const t0 = timers.now() - elapsedMs;
+  const fire = (): void => {
+    const n = system.switchNode.registered;
+    if (n > 0) {
+      const txnId = system.switchNode.entryAt(rng.int(n))!.req.txnId;
+      state.sent++;
+      const check: ReqChkTxn = { type: 'ReqChkTxn', txnId, pspId: 'BANK-REPOLL' };
+      system.bus.request(TOPICS.chkTxn, txnId, check, UPI_TIMEOUTS_MS.checkStatus).catch(() => undefined);
+    }
+    next();
+  };
+  next();
+  return state;
 }
 
 function bankFault(f: Fault): BankFault {

@@ -23,7 +23,7 @@ export interface LatencyStats {
 export interface ClassLatencyStats extends LatencyStats {
   /** The class's switch deadline (CLASS_INFO). */
   readonly deadlineMs: number;
-  /** Share of the class's completed payments whose latency was within the deadline; null when count is 0. */
+  /** Share of the class's payments the switch queue started within the deadline (not dropped QD/QS); null when count is 0. */
   readonly withinDeadlineShare: number | null;
 }
 
@@ -66,6 +66,8 @@ export interface RunResult {
   readonly strategies: {
     readonly scheduling: string;
     readonly batch: { readonly policy: string; readonly size: number };
+    /** Breaker policy at the switch: off, fixed or adaptive. */
+    readonly breaker?: string;
   };
   readonly seed: number;
   /** ISO 8601 wall-clock time the run started. */

@@ -1,6 +1,6 @@
 import { Random, type Paise } from '../../domain/src';
 import type { AccountOpening } from '../../ledger/src/ledger-store';
-import type { Scenario, SwitchSettings } from './types';
+import type { Scenario, SwitchSettings, SwitchStageSpec } from './types';
 
 /** z of the 99th percentile of the standard normal: turns a (p50, p99) pair into a log-normal sigma. */
 const Z99 = 2.3263478740408408;
@@ -52,6 +52,30 @@ export interface Topology {
   readonly payees: readonly string[];
   /** Sum of opening balances: the money the run must conserve. */
   readonly openingPaise: Paise;
+  /** The switch stage after `scale` (see `scaledStage`). */
+  readonly stage: ScaledStage;
+  /** Rate limit for system-initiated traffic at the switch, after `scale`. */
+  readonly systemRatePerSec: number;
+}
+
+export interface ScaledStage {
+  readonly servers: number;
+  readonly fixedMs: number;
+  readonly perTxnMs: number;
+  readonly maxQueue: number;
+}
+
+/**
+ * Scales the switch like the banks: `servers × scale` servers' worth of capacity. Servers are
+ * whole, so a fractional remainder becomes speed: n = max(1, ⌊servers × scale⌋) servers, each
+ * faster (or slower) by (servers × scale) / n. Capacity scales exactly; batch service times move
+ * by that factor, at most 2× when fewer than two servers remain.
+ */
+export function scaledStage(spec: SwitchStageSpec, scale: number): ScaledStage {
+  const effective = spec.servers * scale;
+  const servers = Math.max(1, Math.floor(effective));
+  const speed = effective / servers;
+  return { servers, fixedMs: spec.fixedMs / speed, perTxnMs: spec.perTxnMs / speed, maxQueue: spec.maxQueue };
 }
 
 /**
@@ -109,6 +133,8 @@ export function buildTopology(s: Scenario): Topology {
       vpas: vpasByPsp.get(p.id)!,
     })),
     switch: s.topology.switch,
+    stage: scaledStage(s.topology.switch.stage, s.scale),
+    systemRatePerSec: s.traffic.systemRatePerSec * s.scale,
     directory,
     handles,
     payers: vpas,

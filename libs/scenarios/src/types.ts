@@ -57,6 +57,19 @@ export interface SwitchSettings {
   readonly pspWaitMs: number;
   readonly txnLimitPaise: Paise;
   readonly settlementCycleSec: number;
+  /** The switch as a queueing stage (upi-facts.md "Batching (seed)"): real-world servers, scaled by `scale`. */
+  readonly stage: SwitchStageSpec;
+}
+
+export interface SwitchStageSpec {
+  /** Batches served in parallel across the switch (real-world; multiplied by `scale`). */
+  readonly servers: number;
+  /** Fixed cost of one batch, ms. */
+  readonly fixedMs: number;
+  /** Cost per transaction in a batch, ms. */
+  readonly perTxnMs: number;
+  /** Most payments queued at the switch; beyond it the scheduler sheds. */
+  readonly maxQueue: number;
 }
 
 export interface CurvePoint {
@@ -79,6 +92,12 @@ export interface TrafficSpec {
   readonly retryDelayMs: { readonly min: number; readonly max: number };
   readonly unknownPayeeShare: number;
   readonly systemInitiatedShare: number;
+  /** Time of day at the start of the run ("HH:MM"): NPCI's peak windows for system-initiated traffic. */
+  readonly startTimeOfDay: string;
+  /** Rate limit for system-initiated payments and status checks at the switch (real-world; scaled). */
+  readonly systemRatePerSec: number;
+  /** Optional "banks re-poll old transactions" storm of status checks (rate real-world; scaled). */
+  readonly statusCheckStorm?: { readonly atSec: number; readonly durationSec: number; readonly ratePerSec: number };
 }
 
 export type FaultKind = 'bank-down' | 'bank-unreachable' | 'bank-slow';
@@ -92,13 +111,27 @@ export interface FaultSpec {
   readonly extraLatencyMs?: number;
 }
 
-/** Scheduling strategies the switch may use. Only 'fifo' exists yet; the scheduling work extends the enum. */
-export type SchedulingPolicy = 'fifo';
-export type BatchPolicy = 'fixed';
+/** Scheduling strategies of the switch queue (libs/scheduling). */
+export type SchedulingPolicy = 'fifo' | 'strict-priority' | 'weighted-fair' | 'earliest-deadline-first';
+export type BatchPolicy = 'fixed' | 'linger' | 'adaptive';
+
+export interface BatchSpec {
+  readonly policy: BatchPolicy;
+  /** fixed: the batch size; linger and adaptive: the largest batch. */
+  readonly size: number;
+  /** linger: how long the oldest payment may wait for a batch to fill. */
+  readonly lingerMs: number;
+  /** fixed: how long a partial batch waits before it goes anyway. */
+  readonly partialAfterMs: number;
+}
 
 export interface Strategies {
   readonly scheduling: SchedulingPolicy;
-  readonly batch: { readonly policy: BatchPolicy; readonly size: number };
+  /** weighted-fair: weight per category. */
+  readonly weights?: Partial<Readonly<Record<Category, number>>>;
+  readonly batch: BatchSpec;
+  /** Breaker strategy at the switch per bank (libs/resilience): a name or an object with settings. */
+  readonly breaker: unknown;
 }
 
 export interface ScenarioOverrides {

@@ -14,6 +14,11 @@ export class Deque<T> {
     this.items.push(x);
   }
 
+  /** The i-th item from the front (0-based), or undefined. */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.length ? this.items[this.head + i] : undefined;
+  }
+
   peekFront(): T | undefined {
     return this.head < this.items.length ? this.items[this.head] : undefined;
   }

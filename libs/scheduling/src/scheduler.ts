@@ -23,7 +23,13 @@ export interface SchedulerOptions {
 }
 
 export const DEFAULT_MAX_QUEUE = 10_000;
-export const DEFAULT_WEIGHTS: Readonly<PerClass<number>> = { MEDICAL: 16, SALARY: 8, BILL: 4, P2P: 2, P2M: 1 };
+export const DEFAULT_WEIGHTS: Readonly<PerClass<number>> = {
+  MEDICAL: 16,
+  SALARY: 8,
+  BILL: 4,
+  P2P: 2,
+  P2M: 1,
+};
 
 export interface OfferResult<T> {
   /** False when the newcomer itself was refused (queue full and nothing lower to shed). */
@@ -56,6 +62,17 @@ export interface Scheduler<T> {
   oldestAgeMs(now: number): number;
   /** Earliest deadline among queued items, or null when empty. */
   nextDeadline(): number | null;
+  /**
+   * Tells the scheduler how fast the host drains it (items/s at full batches) and how long a batch
+   * takes once taken. EDF uses it to shed lower classes that stand in a newcomer's way (see README);
+   * the others ignore it. The SwitchStage calls it.
+   */
+  setDrainModel(model: DrainModel | null): void;
+}
+
+export interface DrainModel {
+  readonly perSec: number;
+  readonly serviceMs: number;
 }
 
 interface Entry<T> {
@@ -105,9 +122,19 @@ abstract class ClassQueues<T> implements Scheduler<T> {
       if (victim === null) return { admitted: false, shed };
       shed.push(victim);
     }
-    this.queues[ci]!.push({ item, seq: this.seq++, enqueuedAt: t, deadlineAt: t + this.deadlines[ci]! });
+    const deadlineAt = t + this.deadlines[ci]!;
+    this.makeWay(ci, deadlineAt, t, shed);
+    this.queues[ci]!.push({ item, seq: this.seq++, enqueuedAt: t, deadlineAt });
     this.count++;
     return { admitted: true, shed };
+  }
+
+  /** Hook for overload shedding beyond the queue bound; pushes evicted items to `shed`. */
+  protected makeWay(_ci: number, _deadlineAt: number, _now: number, _shed: T[]): void {}
+
+  protected evictFront(c: number): T {
+    this.count--;
+    return this.queues[c]!.popFront()!.item;
   }
 
   /**
@@ -119,10 +146,7 @@ abstract class ClassQueues<T> implements Scheduler<T> {
   protected shedFor(ci: number): T | null {
     for (let c = this.queues.length - 1; c >= ci; c--) {
       const q = this.queues[c]!;
-      if (q.length > 0) {
-        this.count--;
-        return q.popFront()!.item;
-      }
+      if (q.length > 0) return this.evictFront(c);
     }
     return null;
   }
@@ -151,6 +175,17 @@ abstract class ClassQueues<T> implements Scheduler<T> {
       }
     }
     return out;
+  }
+
+  protected drain: DrainModel | null = null;
+
+  setDrainModel(model: DrainModel | null): void {
+    if (model !== null) {
+      assertFinitePositive('drain.perSec', model.perSec);
+      if (!(model.serviceMs >= 0))
+        throw new Error(`drain.serviceMs must be >= 0, got ${String(model.serviceMs)}`);
+    }
+    this.drain = model;
   }
 
   /** Index of the class whose head goes next; called only when some queue is non-empty. */
@@ -217,12 +252,49 @@ class StrictPriorityScheduler<T> extends ClassQueues<T> {
   }
 }
 
-/** The queued item with the earliest deadline goes first. */
+/**
+ * The queued item with the earliest deadline goes first. Plain EDF collapses under overload: old
+ * low-class items reach the head just before their deadlines and crowd out the classes with short
+ * ones, so every class misses alike. With a drain model, a newcomer that could not be served in
+ * time behind the items due before it makes way: lower-class items due before it are shed, oldest
+ * of the lowest class first, until it fits (or none is left; then it queues and may expire).
+ */
 class EdfScheduler<T> extends ClassQueues<T> {
   readonly strategy = 'earliest-deadline-first' as const;
   protected pick(): number {
     return this.minHead((e) => e.deadlineAt);
   }
+
+  protected override makeWay(ci: number, deadlineAt: number, now: number, shed: T[]): void {
+    const drain = this.drain;
+    if (drain === null) return;
+    const budget = ((deadlineAt - now - drain.serviceMs) * drain.perSec) / 1000;
+    let ahead = 0;
+    for (const q of this.queues) ahead += dueBy(q, deadlineAt);
+    for (let c = this.queues.length - 1; c > ci && ahead > budget; c--) {
+      const q = this.queues[c]!;
+      for (
+        let e = q.peekFront();
+        e !== undefined && e.deadlineAt <= deadlineAt && ahead > budget;
+        e = q.peekFront()
+      ) {
+        shed.push(this.evictFront(c));
+        ahead--;
+      }
+    }
+  }
+}
+
+/** How many entries of a deadline-ordered class queue are due by `d` (binary search). */
+function dueBy<T>(q: Deque<Entry<T>>, d: number): number {
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q.at(mid)!.deadlineAt <= d) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

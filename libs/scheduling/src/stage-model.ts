@@ -16,7 +16,8 @@ export function validateStageModel(m: SwitchStageModel): SwitchStageModel {
   assertNonNegative('model.fixedMs', m.fixedMs);
   assertNonNegative('model.perTxnMs', m.perTxnMs);
   assertPositiveInt('model.servers', m.servers);
-  if (m.fixedMs + m.perTxnMs <= 0) throw new Error('model: a batch must take some time (fixedMs + perTxnMs > 0)');
+  if (m.fixedMs + m.perTxnMs <= 0)
+    throw new Error('model: a batch must take some time (fixedMs + perTxnMs > 0)');
   return m;
 }
 

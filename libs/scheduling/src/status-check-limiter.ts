@@ -20,7 +20,8 @@ export const NPCI_STATUS_CHECK_RULES: StatusCheckRules = {
 };
 
 export type StatusCheckRefusal = 'TOO_EARLY' | 'TOO_SOON' | 'LIMIT_REACHED' | 'WINDOW_CLOSED';
-export type StatusCheckVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: StatusCheckRefusal };
+export type StatusCheckVerdict =
+  { readonly ok: true } | { readonly ok: false; readonly reason: StatusCheckRefusal };
 
 interface Entry {
   count: number;
@@ -52,7 +53,8 @@ export class StatusCheckLimiter {
   }
 
   allow(txnId: string, paymentAt: number, now: number): StatusCheckVerdict {
-    if (typeof txnId !== 'string' || txnId.length === 0) throw new Error('allow: txnId must be a non-empty string');
+    if (typeof txnId !== 'string' || txnId.length === 0)
+      throw new Error('allow: txnId must be a non-empty string');
     if (!Number.isFinite(paymentAt) || !Number.isFinite(now)) throw new Error('allow: times must be finite');
     this.forget(now);
     const { maxChecks, windowMs, minGapMs, firstAfterMs } = this.rules;

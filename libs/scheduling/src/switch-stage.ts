@@ -1,7 +1,13 @@
 import type { TimerHandle, Timers } from '../../domain/src';
 import type { Batcher } from './batcher';
 import type { Scheduler } from './scheduler';
-import { DEFAULT_STAGE_MODEL, serviceMs, validateStageModel, type SwitchStageModel } from './stage-model';
+import {
+  DEFAULT_STAGE_MODEL,
+  capacityTps,
+  serviceMs,
+  validateStageModel,
+  type SwitchStageModel,
+} from './stage-model';
 import type { SystemTrafficGate } from './system-gate';
 import type { ItemMeta } from './types';
 
@@ -14,7 +20,8 @@ export interface ServedInfo {
   readonly servedAt: number;
 }
 
-interface Pending<T> {
+/** What the stage parks in a SystemTrafficGate: the item and its meta. */
+export interface GatedItem<T> {
   readonly item: T;
   readonly meta: ItemMeta;
 }
@@ -25,7 +32,7 @@ export interface SwitchStageOptions<T> {
   readonly batcher: Batcher;
   readonly model?: SwitchStageModel;
   /** Holds SYSTEM-initiated items (NPCI peak windows, rate limit). Without one they queue like customers'. */
-  readonly gate?: SystemTrafficGate<Pending<T>>;
+  readonly gate?: SystemTrafficGate<GatedItem<T>>;
   /** A batch has been served: start each item's 2PC. */
   readonly onServed: (batch: T[], info: ServedInfo) => void;
   /** Items that could not be served by their class deadline (answer with QD). */
@@ -64,6 +71,11 @@ export class SwitchStage<T> {
 
   constructor(private readonly opts: SwitchStageOptions<T>) {
     this.model = validateStageModel(opts.model ?? DEFAULT_STAGE_MODEL);
+    const full = opts.batcher.maxSize;
+    opts.scheduler.setDrainModel({
+      perSec: capacityTps(this.model, full),
+      serviceMs: serviceMs(this.model, full),
+    });
   }
 
   /** Items waiting in the main queue. */
@@ -100,6 +112,11 @@ export class SwitchStage<T> {
     const verdict = this.enqueue(item, meta, now);
     this.pump();
     return verdict;
+  }
+
+  /** Removes and returns the SYSTEM items still held by the gate (for a run ending inside a peak window). */
+  abandonHeld(): T[] {
+    return (this.opts.gate?.takeAll() ?? []).map((g) => g.item);
   }
 
   /** Cancels every timer; batches in service are abandoned (their onServed never fires). */

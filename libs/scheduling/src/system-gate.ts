@@ -82,6 +82,13 @@ export class SystemTrafficGate<T> {
     return out;
   }
 
+  /** Everything held, oldest first, emptying the gate (a run that ends inside a peak window). */
+  takeAll(): T[] {
+    const out: T[] = [];
+    while (this.queue.length > 0) out.push(this.queue.popFront()!);
+    return out;
+  }
+
   /** When `release` can next yield something, or null when nothing is held. */
   nextReleaseAt(now: number): number | null {
     if (this.queue.length === 0) return null;
@@ -90,5 +97,3 @@ export class SystemTrafficGate<T> {
     return now + this.bucket.msUntilToken(now);
   }
 }
-
-

@@ -34,6 +34,8 @@ export interface RunSpec {
   readonly scheduler?: SchedulerOptions;
   readonly systemShare?: number;
   readonly gate?: SystemTrafficGate<never>;
+  /** Hide the stage's drain model from the scheduler (plain EDF, to show why it is there). */
+  readonly withoutDrainModel?: boolean;
 }
 
 export interface RunResult {
@@ -52,9 +54,11 @@ export async function runStage(spec: RunSpec): Promise<RunResult> {
   const batchSizes: number[] = [];
   const servedOrder: Job[] = [];
   const weights = CATEGORIES.map((c) => spec.mix[c]);
+  const scheduler = createScheduler<Job>(spec.strategy, spec.scheduler);
+  if (spec.withoutDrainModel) scheduler.setDrainModel = () => undefined;
   const stage = new SwitchStage<Job>({
     timers,
-    scheduler: createScheduler<Job>(spec.strategy, spec.scheduler),
+    scheduler,
     batcher: createBatcher(spec.batch),
     model: spec.model,
     gate: spec.gate as SystemTrafficGate<never> | undefined,

@@ -57,6 +57,29 @@ describe('2x overload of the switch stage', () => {
     },
   );
 
+  it.each([2, 4])(
+    '%ix overload with the default queue bound: strict-priority and EDF still keep MEDICAL on time',
+    async (factor) => {
+      for (const strategy of ['strict-priority', 'earliest-deadline-first'] as const) {
+        const r = await runStage({ ...spec(strategy, 21), tps: factor * CAPACITY, scheduler: {} });
+        expect(onTimeRate(r.byClass.MEDICAL)).toBeGreaterThanOrEqual(0.99);
+        expect(onTimeRate(r.byClass.SALARY)).toBeGreaterThanOrEqual(0.99);
+        expect(lostRate(r.byClass.P2M)).toBeGreaterThan(0.5);
+      }
+    },
+  );
+
+  it('plain EDF (no drain model) collapses under overload with a long queue: every class misses alike', async () => {
+    const plain = await runStage({
+      ...spec('earliest-deadline-first', 21),
+      scheduler: {},
+      withoutDrainModel: true,
+    });
+    const guarded = await runStage({ ...spec('earliest-deadline-first', 21), scheduler: {} });
+    expect(onTimeRate(plain.byClass.MEDICAL)).toBeLessThan(0.9);
+    expect(onTimeRate(guarded.byClass.MEDICAL)).toBeGreaterThanOrEqual(0.99);
+  });
+
   it('no strategy ever serves a payment after its class deadline (drops happen before the banks)', async () => {
     for (const strategy of ['fifo', 'strict-priority', 'weighted-fair', 'earliest-deadline-first'] as const) {
       const r = await runStage(spec(strategy, 5));

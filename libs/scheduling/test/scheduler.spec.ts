@@ -39,9 +39,21 @@ describe('Scheduler ordering', () => {
   });
 
   it('weighted-fair interleaves classes by weight (deficit round robin)', () => {
-    const s = createScheduler<string>('weighted-fair', { weights: { MEDICAL: 2, SALARY: 1, BILL: 1, P2P: 1, P2M: 1 } });
-    for (let i = 0; i < 4; i++) for (const c of ['MEDICAL', 'P2M'] as Category[]) s.offer(`${c}${i}`, meta(c), 0);
-    expect(s.take(8, 0).batch).toEqual(['MEDICAL0', 'MEDICAL1', 'P2M0', 'MEDICAL2', 'MEDICAL3', 'P2M1', 'P2M2', 'P2M3']);
+    const s = createScheduler<string>('weighted-fair', {
+      weights: { MEDICAL: 2, SALARY: 1, BILL: 1, P2P: 1, P2M: 1 },
+    });
+    for (let i = 0; i < 4; i++)
+      for (const c of ['MEDICAL', 'P2M'] as Category[]) s.offer(`${c}${i}`, meta(c), 0);
+    expect(s.take(8, 0).batch).toEqual([
+      'MEDICAL0',
+      'MEDICAL1',
+      'P2M0',
+      'MEDICAL2',
+      'MEDICAL3',
+      'P2M1',
+      'P2M2',
+      'P2M3',
+    ]);
   });
 
   it('weighted-fair shares approximate the weights under saturation', () => {
@@ -132,43 +144,76 @@ describe('Scheduler shedding', () => {
   );
 });
 
-describe('Scheduler invariants', () => {
-  it.each(STRATEGIES)('%s: every offered item leaves exactly once (taken, expired or shed), deterministically', (strategy) => {
-    const run = () => {
-      const rnd = new Random(7);
-      const s = createScheduler<number>(strategy, { maxQueue: 200 });
-      const out: string[] = [];
-      const seen = new Set<number>();
-      const note = (tag: string, xs: number[]) =>
-        xs.forEach((x) => {
-          expect(seen.has(x)).toBe(false);
-          seen.add(x);
-          out.push(`${tag}${x}`);
-        });
-      let t = 0;
-      let n = 0;
-      for (let step = 0; step < 3_000; step++) {
-        t += rnd.int(3);
-        if (rnd.chance(0.6)) {
-          const id = n++;
-          const r = s.offer(id, meta(rnd.pick(CATEGORIES)), t);
-          note('s', r.shed);
-          if (!r.admitted) note('r', [id]);
-        } else {
-          const r = s.take(1 + rnd.int(20), t + rnd.int(50));
-          note('e', r.expired);
-          note('b', r.batch);
-        }
-      }
-      const r = s.take(Infinity, t);
-      note('e', r.expired);
-      note('b', r.batch);
-      expect(seen.size).toBe(n);
-      expect(s.size).toBe(0);
-      return out;
-    };
-    expect(run()).toEqual(run());
+describe('EDF overload shedding with a drain model', () => {
+  it('sheds lower-class items due before a newcomer that would otherwise miss, oldest first', () => {
+    const s = createScheduler<string>('earliest-deadline-first');
+    s.setDrainModel({ perSec: 100, serviceMs: 0 }); // 10 ms per item
+    s.offer('p2m-a', meta('P2M'), 0); // due 2000
+    s.offer('p2m-b', meta('P2M'), 0);
+    s.offer('p2p', meta('P2P'), 1_000); // due 2000
+    s.offer('sal', meta('SALARY'), 1_850); // due 2050
+    // med-1 is due 2,030 with room for 10 items; 3 are due before it: it fits, nothing is shed.
+    expect(s.offer('med-1', meta('MEDICAL'), 1_930).shed).toEqual([]);
+    s.setDrainModel({ perSec: 20, serviceMs: 0 }); // 50 ms per item
+    // med-2 is due 2,085 with room for 2 items; 5 are due before it (p2m-a, p2m-b, p2p, med-1, sal):
+    // the lower classes make way, P2M first, then P2P; the SALARY and MEDICAL items stay.
+    const r = s.offer('med-2', meta('MEDICAL'), 1_985);
+    expect(r).toEqual({ admitted: true, shed: ['p2m-a', 'p2m-b', 'p2p'] });
+    expect(s.take(10, 1_990).batch).toEqual(['med-1', 'sal', 'med-2']);
   });
+
+  it('never sheds a higher class for a lower one, and does nothing without a drain model', () => {
+    const s = createScheduler<string>('earliest-deadline-first');
+    s.offer('med', meta('MEDICAL'), 0);
+    s.offer('p2m', meta('P2M'), 0);
+    expect(s.offer('p2m-2', meta('P2M'), 99).shed).toEqual([]);
+    s.setDrainModel({ perSec: 1, serviceMs: 0 });
+    expect(s.offer('bill', meta('BILL'), 99).shed).toEqual([]); // MEDICAL ranks above it: kept
+    expect(s.size).toBe(4);
+    expect(() => s.setDrainModel({ perSec: 0, serviceMs: 0 })).toThrow(/perSec/);
+  });
+});
+
+describe('Scheduler invariants', () => {
+  it.each(STRATEGIES)(
+    '%s: every offered item leaves exactly once (taken, expired or shed), deterministically',
+    (strategy) => {
+      const run = () => {
+        const rnd = new Random(7);
+        const s = createScheduler<number>(strategy, { maxQueue: 200 });
+        const out: string[] = [];
+        const seen = new Set<number>();
+        const note = (tag: string, xs: number[]) =>
+          xs.forEach((x) => {
+            expect(seen.has(x)).toBe(false);
+            seen.add(x);
+            out.push(`${tag}${x}`);
+          });
+        let t = 0;
+        let n = 0;
+        for (let step = 0; step < 3_000; step++) {
+          t += rnd.int(3);
+          if (rnd.chance(0.6)) {
+            const id = n++;
+            const r = s.offer(id, meta(rnd.pick(CATEGORIES)), t);
+            note('s', r.shed);
+            if (!r.admitted) note('r', [id]);
+          } else {
+            const r = s.take(1 + rnd.int(20), t + rnd.int(50));
+            note('e', r.expired);
+            note('b', r.batch);
+          }
+        }
+        const r = s.take(Infinity, t);
+        note('e', r.expired);
+        note('b', r.batch);
+        expect(seen.size).toBe(n);
+        expect(s.size).toBe(0);
+        return out;
+      };
+      expect(run()).toEqual(run());
+    },
+  );
 
   it('rejects bad input with clear errors', () => {
     expect(() => createScheduler('lifo' as never)).toThrow(/unknown scheduling strategy/);

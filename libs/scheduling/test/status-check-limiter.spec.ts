@@ -5,7 +5,12 @@ const H = 3_600 * S;
 
 describe('StatusCheckLimiter (NPCI ReqChkTxn rules)', () => {
   it('defaults to NPCI: 3 checks within 2 h, 90 s apart, the first no sooner than 90 s', () => {
-    expect(NPCI_STATUS_CHECK_RULES).toEqual({ maxChecks: 3, windowMs: 2 * H, minGapMs: 90 * S, firstAfterMs: 90 * S });
+    expect(NPCI_STATUS_CHECK_RULES).toEqual({
+      maxChecks: 3,
+      windowMs: 2 * H,
+      minGapMs: 90 * S,
+      firstAfterMs: 90 * S,
+    });
   });
 
   it('refuses a check too soon after the payment, then too close to the previous one, then past the limit', () => {

@@ -103,7 +103,9 @@ describe('SwitchStage', () => {
     expect(serviceMs(m, 1)).toBe(22);
     expect(serviceMs(m, 500)).toBe(1_020);
     expect(capacityTps(m, 100)).toBeCloseTo(100_000 / 220, 6);
-    expect(() => new SwitchStage({ ...stub(), model: { fixedMs: 20, perTxnMs: 2, servers: 0 } })).toThrow(/servers/);
+    expect(() => new SwitchStage({ ...stub(), model: { fixedMs: 20, perTxnMs: 2, servers: 0 } })).toThrow(
+      /servers/,
+    );
   });
 
   it('LoadLab queue codes exist as technical declines next to the NPCI codes', () => {

@@ -113,7 +113,8 @@ describe('SwitchStage with the system gate', () => {
     );
     expect(verdicts.filter((v) => v === 'queued')).toHaveLength(5);
     expect(verdicts.filter((v) => v === 'held')).toHaveLength(15);
-    for (let i = 0; i < 20; i++) expect(stage.offer(`c${i}`, { category: 'BILL', initiation: 'CUSTOMER' })).toBe('queued');
+    for (let i = 0; i < 20; i++)
+      expect(stage.offer(`c${i}`, { category: 'BILL', initiation: 'CUSTOMER' })).toBe('queued');
     await timers.runUntil();
     expect(servedAt.size).toBe(40);
     // 15 held at 5/s: the last leaves the gate about 3 s in.
@@ -151,7 +152,8 @@ describe('status-check storm at the stage', () => {
         const now = timers.now();
         custOffered++;
         stage.offer({ cust: true, at: now }, { category: 'P2P', initiation: 'CUSTOMER' });
-        for (let k = 0; k < 12; k++) stage.offer({ cust: false, at: now }, { category: 'P2P', initiation: 'SYSTEM' });
+        for (let k = 0; k < 12; k++)
+          stage.offer({ cust: false, at: now }, { category: 'P2P', initiation: 'SYSTEM' });
       });
     }
     await timers.runUntil();

@@ -10,6 +10,7 @@ import {
   type SettlementEntry,
   type TimerHandle,
   type Timers,
+  type TxnStatus,
 } from '../../domain/src';
 import type { Bus, Envelope, OutMessage, Subscription } from '../../transport/src/bus';
 import { TOPICS } from '../../transport/src/topics';
@@ -20,8 +21,17 @@ import {
   type Outcome,
   type TxnSpec,
 } from '../../twopc/src';
+import {
+  breakerDeclineCode,
+  legOutcomeForCode,
+  NoAdmissionControl,
+  type LegAdmission,
+  type LegOutcome,
+} from '../../resilience/src';
+import { StatusCheckLimiter, type StatusCheckRules, type SwitchStage } from '../../scheduling/src';
+import { buildStage, type SwitchStrategies } from './switch-strategies';
 import type { DecisionLog } from './decision-log';
-import type { Directory } from './directory';
+import type { AccountRef, Directory } from './directory';
 import { TxnRegistry, type TxnEntry } from './txn-registry';
 
 export interface SwitchOptions {
@@ -30,14 +40,29 @@ export interface SwitchOptions {
   readonly directory: Directory;
   readonly log: DecisionLog;
   readonly coordinator: CoordinatorConfig;
+  readonly strategies: SwitchStrategies;
+  /** Breakers or adaptive limits per bank (default: none). */
+  readonly admission?: LegAdmission;
+  /** NPCI's status-check limits (defaults: 3 in 2 h, 90 s apart). */
+  readonly statusChecks?: Partial<StatusCheckRules>;
   /** Called when a payment's user-facing outcome is known (for metrics and run summaries). */
   readonly onOutcome?: (entry: TxnEntry) => void;
 }
 
+/** Work waiting in the switch's queue: a payment, or a status check (which costs capacity too). */
+type Work = { readonly kind: 'pay'; readonly req: ReqPay } | { readonly kind: 'chk'; readonly env: Envelope<ReqChkTxn> };
+
+export interface SwitchCounters {
+  statusChecksAnswered: number;
+  statusChecksThrottled: number;
+}
+
 /**
  * One switch node: registers ReqPay (deduplicated by txnId), resolves payer and payee accounts,
- * and runs the 2PC coordinator, carrying out its effects on the bus, the timers and the decision
- * log. The rules live in the coordinator (libs/twopc); this class only moves messages.
+ * queues the work in its stage (scheduling strategy, batching, service-time model), asks the
+ * breakers before each bank leg and runs the 2PC coordinator, carrying out its effects on the
+ * bus, the timers and the decision log. The rules live in the cores (libs/twopc,
+ * libs/scheduling, libs/resilience); this class only moves messages between them.
  */
 export class SwitchService {
   private readonly registry = new TxnRegistry();
@@ -48,9 +73,24 @@ export class SwitchService {
   private readonly outbox = new Map<string, OutMessage[]>();
   private flushScheduled = false;
   private subs: Subscription[] = [];
+  private readonly stage: SwitchStage<Work>;
+  private readonly admission: LegAdmission;
+  private readonly checks: StatusCheckLimiter;
+  /** Banks of the legs admitted for each payment in 2PC, until its outcome. */
+  private readonly legs = new Map<string, { readonly debit: AccountRef; readonly credit: AccountRef }>();
+  readonly counters: SwitchCounters = { statusChecksAnswered: 0, statusChecksThrottled: 0 };
 
   constructor(private readonly opts: SwitchOptions) {
     this.coordinator = new Coordinator(opts.coordinator);
+    this.admission = opts.admission ?? new NoAdmissionControl();
+    this.checks = new StatusCheckLimiter(opts.statusChecks);
+    this.stage = buildStage<Work>(opts.strategies, opts.timers, {
+      onServed: (batch) => {
+        for (const w of batch) this.serve(w);
+      },
+      onExpired: (items) => this.refuse(items, 'QD'),
+      onShed: (items) => this.refuse(items, 'QS'),
+    });
   }
 
   async start(): Promise<void> {
@@ -61,10 +101,13 @@ export class SwitchService {
       }),
       bus.subscribe<BankResp>(TOPICS.bankResp, 'switch', async (batch) => {
         const now = this.opts.timers.now();
-        for (const env of batch) this.apply(this.coordinator.onBankResp(env.value, now));
+        for (const env of batch) {
+          this.recordLeg(env.value);
+          this.apply(this.coordinator.onBankResp(env.value, now));
+        }
       }),
       bus.subscribe<ReqChkTxn>(TOPICS.chkTxn, 'switch', async (batch) => {
-        for (const env of batch) void bus.reply(env, this.statusOf(env.value.txnId));
+        for (const env of batch) this.onChkTxn(env);
       }),
     ]);
   }
@@ -72,6 +115,8 @@ export class SwitchService {
   async stop(): Promise<void> {
     await Promise.all(this.subs.map((s) => s.close()));
     this.subs = [];
+    this.stage.stop();
+    this.admission.shutdown();
     for (const h of this.timerHandles.values()) this.opts.timers.clearTimer(h);
     this.timerHandles.clear();
   }
@@ -81,11 +126,36 @@ export class SwitchService {
     return this.coordinator.active;
   }
 
+  /** Payments registered so far. */
+  get registered(): number {
+    return this.registry.size;
+  }
+
+  /** The i-th registered payment (0-based). */
+  entryAt(i: number): TxnEntry | undefined {
+    return this.registry.at(i);
+  }
+
   entries(): IterableIterator<TxnEntry> {
     return this.registry.values();
   }
 
-  statusOf(txnId: string): RespChkTxn {
+  /** The queue's counters (offered, served, batches, expired, shed, held) and current depths. */
+  stageStats(): { counters: SwitchStage<Work>['counters']; queued: number; held: number } {
+    return { counters: this.stage.counters, queued: this.stage.queued, held: this.stage.held };
+  }
+
+  /**
+   * Declines the system-initiated payments still held for a peak window (QD: their window did not
+   * open before the run ended), so a finished run leaves none in limbo.
+   */
+  abandonHeld(): number {
+    const held = this.stage.abandonHeld();
+    this.refuse(held, 'QD');
+    return held.length;
+  }
+
+  statusOf(txnId: string): RespChkTxn & { readonly status: TxnStatus | 'UNKNOWN' } {
     const e = this.registry.get(txnId);
     return { type: 'RespChkTxn', txnId, status: e ? e.status : 'UNKNOWN', code: e?.code ?? null };
   }
@@ -100,15 +170,74 @@ export class SwitchService {
     }
     this.registry.register(req);
     this.waiters.set(req.txnId, [env]);
-    const payer = this.opts.directory.resolve(req.payerVpa);
-    const payee = this.opts.directory.resolve(req.payeeVpa);
-    if (!payer || !payee) {
-      // The address did not resolve (ReqAuthDetails failed): declined before any bank is asked.
-      this.settleOutcome({ txnId: req.txnId, status: 'DECLINED', code: 'ZH', decline: declineKind('ZH') });
+    if (!this.opts.directory.resolve(req.payerVpa) || !this.opts.directory.resolve(req.payeeVpa)) {
+      // The address did not resolve (ReqAuthDetails failed): declined before it costs anything.
+      this.decline(req.txnId, 'ZH');
       return;
     }
-    const spec: TxnSpec = { txnId: req.txnId, amountPaise: req.amountPaise, debit: payer, credit: payee };
+    this.stage.offer({ kind: 'pay', req }, req);
+  }
+
+  private onChkTxn(env: Envelope<ReqChkTxn>): void {
+    const e = this.registry.get(env.value.txnId);
+    if (!e) {
+      void this.opts.bus.reply(env, this.statusOf(env.value.txnId));
+      return;
+    }
+    const verdict = this.checks.allow(e.req.txnId, e.req.createdAt, this.opts.timers.now());
+    if (!verdict.ok) {
+      this.throttle(env, verdict.reason);
+      return;
+    }
+    // A permitted check is system-initiated work: it queues (and is held at peak) like one.
+    this.stage.offer({ kind: 'chk', env }, { category: 'P2M', initiation: 'SYSTEM' });
+  }
+
+  private throttle(env: Envelope<ReqChkTxn>, reason: string): void {
+    this.counters.statusChecksThrottled++;
+    void this.opts.bus.reply<RespChkTxn>(env, { type: 'RespChkTxn', txnId: env.value.txnId, status: 'THROTTLED', code: null, reason });
+  }
+
+  /** A batch left the stage: look status checks up; for payments, ask the breakers, then start 2PC. */
+  private serve(w: Work): void {
+    if (w.kind === 'chk') {
+      this.counters.statusChecksAnswered++;
+      void this.opts.bus.reply(w.env, this.statusOf(w.env.value.txnId));
+      return;
+    }
+    const req = w.req;
+    const debit = this.opts.directory.resolve(req.payerVpa)!;
+    const credit = this.opts.directory.resolve(req.payeeVpa)!;
+    if (!this.admission.admit(debit.bank, legId(req.txnId, 'DEBIT'))) {
+      this.decline(req.txnId, breakerDeclineCode('remitter'));
+      return;
+    }
+    if (!this.admission.admit(credit.bank, legId(req.txnId, 'CREDIT'))) {
+      this.admission.cancel(debit.bank, legId(req.txnId, 'DEBIT'));
+      this.decline(req.txnId, breakerDeclineCode('beneficiary'));
+      return;
+    }
+    this.legs.set(req.txnId, { debit, credit });
+    const spec: TxnSpec = { txnId: req.txnId, amountPaise: req.amountPaise, debit, credit };
     this.apply(this.coordinator.start(spec, this.opts.timers.now()));
+  }
+
+  private refuse(items: Work[], code: 'QD' | 'QS'): void {
+    for (const w of items) {
+      if (w.kind === 'pay') this.decline(w.req.txnId, code);
+      else this.throttle(w.env, code === 'QD' ? 'DEADLINE' : 'SHED');
+    }
+  }
+
+  private decline(txnId: string, code: ResponseCode): void {
+    this.settleOutcome({ txnId, status: 'DECLINED', code, decline: declineKind(code) });
+  }
+
+  /** A bank's first answer to a business leg tells its breaker how the leg went. */
+  private recordLeg(resp: BankResp): void {
+    if (resp.op === 'PREPARE' || resp.op === 'DEBIT' || resp.op === 'CREDIT') {
+      this.admission.record(resp.bank, legId(resp.txnId, resp.side), legOutcomeForCode(resp.code));
+    }
   }
 
   private apply(fx: Effects): void {
@@ -148,6 +277,13 @@ export class SwitchService {
     e.status = o.status;
     e.code = o.code;
     e.decline = o.decline;
+    const legs = this.legs.get(o.txnId);
+    if (legs) {
+      // Legs the banks never answered (timeouts; a credit never sent) are recorded from the outcome.
+      this.legs.delete(o.txnId);
+      this.admission.record(legs.debit.bank, legId(o.txnId, 'DEBIT'), unansweredLeg('DEBIT', o.code));
+      this.admission.record(legs.credit.bank, legId(o.txnId, 'CREDIT'), unansweredLeg('CREDIT', o.code));
+    }
     if (o.status === 'SUCCESS' || o.status === 'DEEMED') this.settle(e, 'PAY');
     const resp = respPay(e);
     for (const env of this.waiters.get(o.txnId) ?? []) void this.opts.bus.reply(env, resp);
@@ -198,6 +334,20 @@ export class SwitchService {
     }
     this.outbox.clear();
   }
+}
+
+function legId(txnId: string, side: BankReq['side']): string {
+  return side === 'DEBIT' ? `${txnId}:D` : `${txnId}:C`;
+}
+
+const DEBIT_SIDE_FAILURES: ReadonlySet<ResponseCode> = new Set<ResponseCode>(['UT', 'XY', 'U30']);
+const CREDIT_SIDE_FAILURES: ReadonlySet<ResponseCode> = new Set<ResponseCode>(['BT', 'RB', 'Y1', 'U31']);
+
+/** How a leg without a recorded answer went, judged from the payment's outcome code. */
+function unansweredLeg(side: BankReq['side'], code: ResponseCode): LegOutcome {
+  if (code === '00') return 'ok';
+  const failures = side === 'DEBIT' ? DEBIT_SIDE_FAILURES : CREDIT_SIDE_FAILURES;
+  return failures.has(code) ? 'technical' : 'business';
 }
 
 function respPay(e: TxnEntry): RespPay {

@@ -12,6 +12,8 @@ export interface TxnEntry {
 
 export class TxnRegistry {
   private readonly entries = new Map<string, TxnEntry>();
+  /** Registration order, for picking the i-th payment (status-check storms replay old ones). */
+  private readonly order: TxnEntry[] = [];
 
   get(txnId: string): TxnEntry | undefined {
     return this.entries.get(txnId);
@@ -20,8 +22,15 @@ export class TxnRegistry {
   /** Registers a new payment; returns false when the txnId is already known (a duplicate ReqPay). */
   register(req: ReqPay): boolean {
     if (this.entries.has(req.txnId)) return false;
-    this.entries.set(req.txnId, { req, status: 'PENDING', code: null, decline: null, resolution: null });
+    const e: TxnEntry = { req, status: 'PENDING', code: null, decline: null, resolution: null };
+    this.entries.set(req.txnId, e);
+    this.order.push(e);
     return true;
+  }
+
+  /** The i-th registered payment. */
+  at(i: number): TxnEntry | undefined {
+    return this.order[i];
   }
 
   get size(): number {

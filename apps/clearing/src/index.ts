@@ -1,0 +1,3 @@
+export * from './clearing.module';
+export * from './clearing.controller';
+export * from './tokens';

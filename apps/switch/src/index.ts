@@ -1,0 +1,3 @@
+export * from './switch.module';
+export * from './switch.controller';
+export * from './tokens';

@@ -1,0 +1,303 @@
+import { Pool } from 'undici';
+import { CLASS_INFO, type Category, type TxnStatus } from '../../domain/src';
+import type { RecordState } from '../../ledger/src/ledger-store';
+import { RedisLedger } from '../../ledger/src/redis-ledger';
+import {
+  buildTopology,
+  faultTimeline,
+  TrafficGenerator,
+  type Arrival,
+  type Fault,
+  type RunResult,
+  type Scenario,
+} from '../../scenarios/src';
+import type { InvariantCheck } from '../../scenarios/src/result';
+import type { Topology } from '../../scenarios/src/topology';
+import type { TxnEntry } from '../../switch/src/txn-registry';
+import { wallClock } from './clocks';
+import { checkInvariants } from './invariants';
+import { runKeys } from './live/env';
+import { RunRecorder } from './run-recorder';
+import type { RunProgress } from './run-scenario';
+import { driveArrivals } from './traffic-driver';
+
+/** Where the live stack's pieces are (from `.state/stack/stack.json`, or given by hand). */
+export interface LiveTargets {
+  readonly pspUrl: string;
+  readonly switchUrl: string;
+  readonly clearingUrl: string;
+  /** Bank processes and the banks each hosts (for the fault timeline). */
+  readonly banks: readonly { readonly url: string; readonly banks: readonly string[] }[];
+  readonly redisUrl: string;
+  readonly runId: string;
+  readonly adminToken?: string;
+}
+
+export interface LiveRunOptions {
+  readonly targets: LiveTargets;
+  readonly onProgress?: (p: RunProgress) => void;
+  /** How long after the curve ends in-flight payments may take to finish (ms). */
+  readonly drainMs?: number;
+  /** Keep-alive connections to the PSP. Default 64. */
+  readonly connections?: number;
+  /** How often a 202 PENDING payment is polled on the PSP (ms). Default 250. */
+  readonly pollMs?: number;
+}
+
+interface SwitchExport {
+  readonly coordinatorActive: number;
+  readonly entries: TxnEntry[];
+}
+interface ClearingCycles {
+  readonly cycles: { cycle: number; closedAt: number; entries: number; netPositions: Record<string, number>; sum: number }[];
+}
+
+const FINAL: ReadonlySet<string> = new Set<TxnStatus>(['SUCCESS', 'DECLINED', 'DEEMED']);
+
+/**
+ * Drives a scenario against the live stack over HTTP (open model on the wall clock, the embedded
+ * runner's TrafficGenerator and RunRecorder), then reads money back from Redis, payments from the
+ * switch and settlement from clearing, and runs the same invariants. Same result shape, mode 'live'.
+ */
+export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise<RunResult> {
+  const t = opts.targets;
+  const { timers } = wallClock();
+  const startedAt = new Date().toISOString();
+  const startedAtEpoch = Date.now();
+  const topology = buildTopology(scenario);
+  const recorder = new RunRecorder();
+  const t0 = timers.now();
+  const rel = () => timers.now() - t0;
+  const pollMs = opts.pollMs ?? 250;
+  const psp = new Pool(t.pspUrl, { connections: opts.connections ?? 64, keepAliveTimeout: 30_000 });
+  let unanswered = 0;
+  const drainMs =
+    opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
+  const durationMs = scenario.durationSec * 1000;
+
+  const done = (offeredAt: number, category: Category, status: TxnStatus, code: string | null) => {
+    recorder.answer(offeredAt, rel(), category, { status, code });
+    unanswered--;
+  };
+  const failed = () => {
+    recorder.reject();
+    unanswered--;
+  };
+
+  const poll = (txnId: string, offeredAt: number, category: Category): void => {
+    timers.setTimer(pollMs, () => {
+      if (rel() > durationMs + drainMs) return; // counted as pending at the end
+      getJson<{ status?: string; code?: string | null }>(psp, `/v1/payments/${encodeURIComponent(txnId)}`).then(
+        (s) => {
+          if (s.body.status && FINAL.has(s.body.status))
+            done(offeredAt, category, s.body.status as TxnStatus, s.body.code ?? null);
+          else poll(txnId, offeredAt, category);
+        },
+        () => poll(txnId, offeredAt, category),
+      );
+    });
+  };
+
+  const offer = (a: Arrival): void => {
+    recorder.offer(a.atMs);
+    unanswered++;
+    const offeredAt = rel();
+    const category = a.body.category;
+    psp
+      .request({
+        method: 'POST',
+        path: '/v1/payments',
+        headers: { 'content-type': 'application/json', 'idempotency-key': a.idempotencyKey },
+        body: JSON.stringify(a.body),
+      })
+      .then(async (res) => {
+        const body = (await res.body.json()) as { status?: string; code?: string | null; txnId?: string };
+        if (res.statusCode === 200 && body.status && FINAL.has(body.status))
+          done(offeredAt, category, body.status as TxnStatus, body.code ?? null);
+        else if ((res.statusCode === 202 || res.statusCode === 200) && body.txnId) poll(body.txnId, offeredAt, category);
+        else failed();
+      })
+      .catch(failed);
+  };
+
+  // Run-unique Idempotency-Keys: the PSP's Redis store outlives one run.
+  const traffic = new TrafficGenerator(scenario, topology, {
+    keyPrefix: `${t.runId}-${startedAtEpoch.toString(36)}`,
+  });
+  const driver = driveArrivals(traffic, timers, rel, offer);
+  const faultTimers = scheduleFaults(faultTimeline(scenario), t, timers);
+
+  const report = (phase: RunProgress['phase']) =>
+    opts.onProgress?.({
+      elapsedSec: Math.min(rel(), durationMs) / 1000,
+      durationSec: scenario.durationSec,
+      offered: recorder.offered,
+      completed: recorder.completed,
+      succeeded: recorder.succeeded,
+      phase,
+    });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  for (let s = 1000; s <= durationMs; s += 1000) {
+    await sleep(Math.max(0, s - rel()));
+    report('load');
+  }
+  driver.stop();
+
+  // Drain: answers still owed to the generator, and the switch's outstanding 2PC work.
+  const drainEnd = durationMs + drainMs;
+  let active = Number.POSITIVE_INFINITY;
+  while (rel() < drainEnd) {
+    try {
+      active = (await getJson<{ coordinatorActive: number }>(t.switchUrl, '/switch/stats')).body.coordinatorActive;
+    } catch {
+      active = Number.POSITIVE_INFINITY; // switch unreachable (restarting): keep waiting
+    }
+    if (unanswered === 0 && active === 0) break;
+    await sleep(200);
+    report('drain');
+  }
+  for (let i = 0; i < unanswered; i++) recorder.pending();
+  const endSec = rel() / 1000;
+  for (const h of faultTimers) timers.clearTimer(h);
+  timers.clearAll();
+  await psp.close();
+
+  // Settlement reaches clearing after the switch is done: read back until consistent, or 10 s.
+  const ledger = new RedisLedger({ prefix: runKeys(t.runId).ledger, url: t.redisUrl });
+  try {
+    let rb = await readBackLive(t, topology, ledger);
+    const until = Date.now() + 10_000;
+    while (!rb.invariants.every((i) => i.ok) && Date.now() < until) {
+      await sleep(500);
+      rb = await readBackLive(t, topology, ledger);
+    }
+    const cycles = (await getJson<ClearingCycles>(t.clearingUrl, '/clearing/cycles')).body.cycles;
+    const bankStats = await Promise.all(t.banks.map(async (b) => (await getJson<{ banks: unknown[] }>(b.url, '/banks')).body.banks));
+    return {
+      schemaVersion: 1,
+      scenario: { name: scenario.name, file: scenario.source ?? null, scale: scenario.scale },
+      mode: 'live',
+      strategies: { scheduling: scenario.strategies.scheduling, batch: { ...scenario.strategies.batch } },
+      seed: scenario.seed,
+      startedAt,
+      durationSec: scenario.durationSec,
+      ...recorder.summary(scenario.durationSec),
+      money: {
+        openingPaise: rb.summary.openingPaise,
+        closingPaise: rb.summary.availablePaise + rb.summary.heldPaise,
+        heldPaise: rb.summary.heldPaise,
+        conserved:
+          rb.summary.availablePaise + rb.summary.heldPaise === rb.summary.openingPaise && rb.summary.heldPaise === 0,
+      },
+      settlement: {
+        // Cycles of this run (clearing's clock is epoch ms on the same host).
+        cycles: cycles
+          .filter((c) => c.entries > 0 || c.closedAt >= startedAtEpoch)
+          .map((c) => ({
+            cycle: c.cycle,
+            closedAtSec: Math.max(0, Math.round(c.closedAt - startedAtEpoch) / 1000),
+            entries: c.entries,
+            netPositions: c.netPositions,
+            sum: c.sum,
+          })),
+        netPositions: rb.netPositions,
+        sum: rb.settlementSum,
+      },
+      invariants: rb.invariants,
+      extensions: {
+        runId: t.runId,
+        target: t.pspUrl,
+        rejected: recorder.rejected,
+        drainedAtSec: Math.round(endSec * 1000) / 1000,
+        payments: rb.txns.length,
+        banks: bankStats.flat(),
+        classes: Object.fromEntries(Object.values(CLASS_INFO).map((c) => [c.category, c.priority])),
+      },
+    };
+  } finally {
+    await ledger.close();
+  }
+}
+
+interface LiveReadBack {
+  readonly summary: Awaited<ReturnType<RedisLedger['summary']>>;
+  readonly txns: readonly TxnEntry[];
+  readonly netPositions: Record<string, number>;
+  readonly settlementSum: number;
+  readonly invariants: InvariantCheck[];
+}
+
+/** Money from Redis, payments from the switch, positions from clearing; then the invariants. */
+async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLedger): Promise<LiveReadBack> {
+  const sw = (await getJson<SwitchExport>(t.switchUrl, '/switch/export')).body;
+  const netPositions = (await getJson<{ totals: Record<string, number> }>(t.clearingUrl, '/clearing/positions')).body
+    .totals;
+  const summary = await ledger.summary();
+  const accounts = await ledger.accounts({});
+  const records = new Map<string, readonly [RecordState, RecordState]>();
+  // ioredis auto-pipelines these: a few round trips for thousands of records.
+  const CHUNK = 2000;
+  for (let i = 0; i < sw.entries.length; i += CHUNK) {
+    const part = sw.entries.slice(i, i + CHUNK);
+    const rs = await Promise.all(
+      part.map((e) => Promise.all([ledger.record(e.req.txnId, 'DEBIT'), ledger.record(e.req.txnId, 'CREDIT')])),
+    );
+    part.forEach((e, j) => records.set(e.req.txnId, rs[j]!));
+  }
+  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
+  const openingByBank = new Map<string, number>();
+  for (const a of topology.accounts) openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
+  const invariants = checkInvariants({
+    summary,
+    accounts,
+    opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
+    openingByBank,
+    txns: sw.entries,
+    records,
+    accountOf: (vpa) => topology.directory.get(vpa)?.account,
+    coordinatorActive: sw.coordinatorActive,
+    settlement: { netPositions, sum: settlementSum },
+  });
+  return { summary, txns: sw.entries, netPositions, settlementSum, invariants };
+}
+
+/** Sets and clears the scenario's bank faults through the admin route of the process hosting each bank. */
+function scheduleFaults(timeline: readonly Fault[], t: LiveTargets, timers: ReturnType<typeof wallClock>['timers']) {
+  const handles: ReturnType<typeof timers.setTimer>[] = [];
+  const send = (f: Fault, on: boolean) => {
+    const host = t.banks.find((b) => b.banks.includes(f.bank));
+    if (!host) return console.warn(`fault on ${f.bank} skipped: no bank process hosts it`);
+    const body =
+      f.kind === 'bank-down'
+        ? { kind: 'down' }
+        : f.kind === 'bank-unreachable'
+          ? { kind: 'unreachable' }
+          : { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
+    fetch(`${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`, {
+      method: on ? 'PUT' : 'DELETE',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken ?? ''}` },
+      ...(on ? { body: JSON.stringify(body) } : {}),
+    }).then(
+      (r) => {
+        if (!r.ok) console.warn(`fault ${on ? 'set' : 'clear'} on ${f.bank}: HTTP ${r.status}`);
+      },
+      (err: unknown) => console.warn(`fault ${on ? 'set' : 'clear'} on ${f.bank} failed:`, err),
+    );
+  };
+  for (const f of timeline) {
+    handles.push(timers.setTimer(f.atMs, () => send(f, true)));
+    handles.push(timers.setTimer(f.untilMs, () => send(f, false)));
+  }
+  return handles;
+}
+
+async function getJson<T>(base: string | Pool, path: string): Promise<{ status: number; body: T }> {
+  if (typeof base === 'string') {
+    const r = await fetch(`${base}${path}`);
+    if (!r.ok) throw new Error(`GET ${base}${path}: HTTP ${r.status}`);
+    return { status: r.status, body: (await r.json()) as T };
+  }
+  const r = await base.request({ method: 'GET', path });
+  const body = (await r.body.json()) as T;
+  return { status: r.statusCode, body };
+}

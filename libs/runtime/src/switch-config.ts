@@ -1,0 +1,47 @@
+import type { Timers } from '../../domain/src';
+import { createAdmission, type LegAdmission, type ResilienceMetrics } from '../../resilience/src';
+import type { BatcherConfig } from '../../scheduling/src';
+import type { Scenario, Topology } from '../../scenarios/src';
+import type { SwitchOptions, SwitchStrategies } from '../../switch/src';
+
+/** The switch's coordinator settings and strategies as the scenario gives them: one reading for every mode. */
+export function switchSettings(
+  scenario: Scenario,
+  topology: Topology,
+): Pick<SwitchOptions, 'coordinator' | 'strategies'> {
+  const sw = topology.switch;
+  const st = scenario.strategies;
+  const strategies: SwitchStrategies = {
+    scheduling: st.scheduling,
+    ...(st.weights ? { scheduler: { weights: st.weights } } : {}),
+    batch: batcherConfig(st.batch),
+    stage: topology.stage,
+    systemGate: { startTimeOfDay: scenario.traffic.startTimeOfDay, ratePerSec: topology.systemRatePerSec },
+  };
+  return {
+    coordinator: {
+      protocol: sw.protocol,
+      debitTimeoutMs: sw.debitTimeoutMs,
+      creditTimeoutMs: sw.creditTimeoutMs,
+      retryIntervalMs: sw.retryIntervalMs,
+      deemedRetryMs: sw.deemedRetryMs,
+    },
+    strategies,
+  };
+}
+
+export function batcherConfig(b: Scenario['strategies']['batch']): BatcherConfig {
+  switch (b.policy) {
+    case 'fixed':
+      return { policy: 'fixed', size: b.size, partialAfterMs: b.partialAfterMs };
+    case 'linger':
+      return { policy: 'linger', maxSize: b.size, lingerMs: b.lingerMs };
+    case 'adaptive':
+      return { policy: 'adaptive', maxSize: b.size };
+  }
+}
+
+/** The switch's breakers (or adaptive limits) per bank, from the scenario's breaker strategy. */
+export function switchAdmission(scenario: Scenario, timers: Timers, metrics?: ResilienceMetrics): LegAdmission {
+  return createAdmission(scenario.strategies.breaker, { from: 'switch', clock: timers, ...(metrics ? { metrics } : {}) });
+}

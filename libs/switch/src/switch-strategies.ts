@@ -1,0 +1,45 @@
+import type { Timers } from '../../domain/src';
+import {
+  SystemTrafficGate,
+  SwitchStage,
+  createBatcher,
+  createScheduler,
+  type BatcherConfig,
+  type GatedItem,
+  type SchedulerOptions,
+  type ServedInfo,
+  type StrategyName,
+  type SwitchStageModel,
+} from '../../scheduling/src';
+
+/** How the switch queues, batches and paces work: the strategies users compare. */
+export interface SwitchStrategies {
+  readonly scheduling: StrategyName;
+  readonly scheduler?: Omit<SchedulerOptions, 'maxQueue'>;
+  readonly batch: BatcherConfig;
+  readonly stage: SwitchStageModel & { readonly maxQueue: number };
+  /** NPCI's hold on system-initiated traffic in peak windows, and its rate limit. */
+  readonly systemGate: { readonly startTimeOfDay: string; readonly ratePerSec: number };
+}
+
+export interface StageCallbacks<T> {
+  readonly onServed: (batch: T[], info: ServedInfo) => void;
+  readonly onExpired: (items: T[]) => void;
+  readonly onShed: (items: T[]) => void;
+}
+
+/** Builds the switch's queueing stage from its strategies. */
+export function buildStage<T>(s: SwitchStrategies, timers: Timers, cb: StageCallbacks<T>): SwitchStage<T> {
+  return new SwitchStage<T>({
+    timers,
+    scheduler: createScheduler<T>(s.scheduling, { ...s.scheduler, maxQueue: s.stage.maxQueue }),
+    batcher: createBatcher(s.batch),
+    model: { fixedMs: s.stage.fixedMs, perTxnMs: s.stage.perTxnMs, servers: s.stage.servers },
+    gate: new SystemTrafficGate<GatedItem<T>>({
+      startTimeOfDay: s.systemGate.startTimeOfDay,
+      clockOrigin: timers.now(),
+      ratePerSec: s.systemGate.ratePerSec,
+    }),
+    ...cb,
+  });
+}
