@@ -1,6 +1,7 @@
 // Kafka smoke checks through kafkajs (the client the apps use). Each step throws on a mismatch.
 //   node infra/kafka/smoke.js create  BOOTSTRAP TOPIC PARTITIONS RF
 //   node infra/kafka/smoke.js produce BOOTSTRAP TOPIC FROM COUNT     values TOPIC-FROM … (acks=all)
+//   node infra/kafka/smoke.js txn     BOOTSTRAP TOPIC FROM COUNT     commits FROM…, aborts the next COUNT
 //   node infra/kafka/smoke.js consume BOOTSTRAP TOPIC GROUP FROM COUNT
 //     consumes with consumer group GROUP (from the earliest offset if it has none committed) and
 //     requires exactly the values FROM … FROM+COUNT-1, each once, and nothing more.
@@ -62,6 +63,31 @@ async function produce(bootstrap, topic, from, count) {
   }
 }
 
+// One committed and one aborted transaction: a read_committed consumer (kafkajs' default) must see
+// only the committed values. Needs a transaction coordinator (__transaction_state) that fits the
+// cluster's size.
+async function txn(bootstrap, topic, from, count) {
+  const producer = client(bootstrap).producer({
+    transactionalId: `${topic}-tx`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const messages = (start) =>
+      Array.from({ length: Number(count) }, (_, k) => ({ value: value(topic, start + k) }));
+    const committed = await producer.transaction();
+    await committed.send({ topic, acks: -1, messages: messages(Number(from)) });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, acks: -1, messages: messages(Number(from) + Number(count)) });
+    await aborted.abort();
+    console.log(`committed ${count} and aborted ${count} in transactions on ${topic}`);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 async function consume(bootstrap, topic, group, from, count) {
   const want = new Set();
   for (let i = Number(from); i < Number(from) + Number(count); i++) want.add(value(topic, i));
@@ -103,9 +129,9 @@ async function consume(bootstrap, topic, group, from, count) {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-const steps = { create, produce, consume };
+const steps = { create, produce, txn, consume };
 if (!steps[cmd]) {
-  console.error('usage: smoke.js create|produce|consume BOOTSTRAP TOPIC …');
+  console.error('usage: smoke.js create|produce|txn|consume BOOTSTRAP TOPIC …');
   process.exit(2);
 }
 steps[cmd](...args).then(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Produce/consume smoke test against a running broker (kafka.sh start && kafka.sh wait first):
 # a fresh topic, keyed messages with acks=all, a consumer group that must see each exactly once,
-# then resume after its committed offsets, and a second group that reads everything from the start.
+# then resume after its committed offsets, a second group that reads everything from the start, and
+# a committed plus an aborted transaction (only the committed records reach a consumer).
 #   KAFKA_BOOTSTRAP (default 127.0.0.1:${KAFKA_PORT:-9092}), KAFKA_SMOKE_RF (default 1)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -38,9 +39,17 @@ resume() {
 # A new group starts from the earliest offset: all 40.
 second_group() { smoke consume "$BOOTSTRAP" "$TOPIC" "$TOPIC-g2" 0 40; }
 
+# Aborted records stay invisible to a read_committed consumer; committed ones arrive once.
+transactions() {
+  smoke create "$BOOTSTRAP" "$TOPIC-tx" 1 "$RF" &&
+    smoke txn "$BOOTSTRAP" "$TOPIC-tx" 0 5 &&
+    smoke consume "$BOOTSTRAP" "$TOPIC-tx" "$TOPIC-tx-g" 0 5
+}
+
 echo "kafka smoke on $BOOTSTRAP, topic $TOPIC"
 check "produce then consume with a group" first_round
 check "group resumes after committed offsets" resume
 check "second group reads from the beginning" second_group
+check "transactions: committed visible, aborted not" transactions
 echo "kafka smoke: $passed passed, $failed failed"
 ((failed == 0))

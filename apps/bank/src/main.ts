@@ -31,7 +31,9 @@ runProcess('bank', async () => {
     ledger,
     topology.accounts.filter((a) => banks.includes(a.bank)),
   );
-  console.log(`${cfg.instance}: accounts of ${banks.join(', ')} ${opened === 'opened' ? 'opened' : 'found in Redis'}`);
+  console.log(
+    `${cfg.instance}: accounts of ${banks.join(', ')} ${opened === 'opened' ? 'opened' : 'found in Redis'}`,
+  );
   const kafka = new KafkaBus({
     brokers: cfg.brokers,
     clientId: 'upi-bank',
@@ -46,7 +48,9 @@ runProcess('bank', async () => {
     banks: bankProfilesOf(topology, banks),
   });
   await service.start();
-  const metrics = createMetrics({ defaultLabels: { service: 'bank', instance: cfg.instance, run: cfg.runId } });
+  const metrics = createMetrics({
+    defaultLabels: { service: 'bank', instance: cfg.instance, run: cfg.runId },
+  });
   const app = await serveService({
     module: BankHttpModule.register(service, { adminToken: cfg.adminToken }),
     registry: metrics.registry,

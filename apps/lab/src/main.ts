@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../../libs/scenarios/src';
 import { runCommand } from './run.command';
+import { addStackCommands } from './stack/stack.command';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -29,8 +30,25 @@ program
   .option('--scale <x>', 'override the scenario scale', positive('scale'))
   .option('--duration <sec>', 'override the scenario duration', positive('duration'))
   .option('--virtual', 'run on a virtual clock, as fast as the CPU allows (deterministic)')
+  .option(
+    '--strategy <name>',
+    'switch scheduling: fifo | strict-priority | weighted-fair | earliest-deadline-first',
+  )
+  .option('--batch <policy>', 'batching: fixed | linger | adaptive')
+  .option('--batch-size <n>', 'batch size (fixed) or largest batch (linger, adaptive)', int('batch size'))
+  .option('--breaker <policy>', 'breakers at the switch: off | fixed | adaptive')
+  .option('--live', 'drive the live stack (`upi-lab stack up`) over HTTP instead of the embedded system')
+  .option('--target <url>', "with --live: the PSP to load (default: the stack's PSP)")
   .option('--no-progress', 'no progress bar')
   .action(async (o) => {
+    if (o.live) {
+      // The stack's processes read their strategies from the scenario file at `stack up`.
+      for (const flag of ['virtual', 'seed', 'scale', 'strategy', 'batch', 'batchSize', 'breaker'])
+        if (o[flag] !== undefined) throw new InvalidArgumentError(`--${flag} does not apply to --live runs`);
+      const { runLiveCommand } = await import('./stack/run-live.command');
+      process.exitCode = await runLiveCommand(o);
+      return;
+    }
     process.exitCode = await runCommand(o);
   });
 
@@ -45,6 +63,8 @@ program
     const { serveCommand } = await import('./serve.command');
     await serveCommand(o);
   });
+
+addStackCommands(program, int);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ScenarioError) console.error(err.message);

@@ -12,6 +12,10 @@ export interface RunCommandOptions {
   scale?: number;
   duration?: number;
   virtual?: boolean;
+  strategy?: string;
+  batch?: string;
+  batchSize?: number;
+  breaker?: string;
   progress?: boolean;
   quiet?: boolean;
 }
@@ -22,6 +26,16 @@ export async function runCommand(o: RunCommandOptions): Promise<number> {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
     ...(o.duration !== undefined ? { durationSec: o.duration } : {}),
+    ...(o.strategy !== undefined ? { scheduling: o.strategy } : {}),
+    ...(o.batch !== undefined || o.batchSize !== undefined
+      ? {
+          batch: {
+            ...(o.batch !== undefined ? { policy: o.batch } : {}),
+            ...(o.batchSize !== undefined ? { size: o.batchSize } : {}),
+          },
+        }
+      : {}),
+    ...(o.breaker !== undefined ? { breaker: o.breaker } : {}),
   });
   const bar = o.progress === false ? null : progressBar(scenario.durationSec);
   const result = await runScenario(scenario, {

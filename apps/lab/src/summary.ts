@@ -10,7 +10,7 @@ export function formatSummary(r: RunResult): string {
     `UPI LoadLab — ${r.scenario.name} (${r.mode}, seed ${r.seed}, scale ${r.scenario.scale}, ${r.durationSec} s)`,
   );
   out.push(
-    `strategies: scheduling ${r.strategies.scheduling}, batch ${r.strategies.batch.policy}/${r.strategies.batch.size}`,
+    `strategies: scheduling ${r.strategies.scheduling}, batch ${r.strategies.batch.policy}/${r.strategies.batch.size}, breaker ${r.strategies.breaker ?? '-'}`,
   );
   out.push('');
   out.push(`offered     ${r.offered}`);

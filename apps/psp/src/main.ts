@@ -32,7 +32,9 @@ runProcess('psp', async () => {
     instanceId: `${cfg.runId}-${cfg.instance}`,
   });
   await kafka.start();
-  const metrics = createMetrics({ defaultLabels: { service: 'psp', instance: cfg.instance, run: cfg.runId } });
+  const metrics = createMetrics({
+    defaultLabels: { service: 'psp', instance: cfg.instance, run: cfg.runId },
+  });
   // Unique across PSP instances and restarts of one run: instance, start time, sequence.
   const stamp = `${cfg.instance}${Date.now().toString(36)}`.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
   let seq = 0;
@@ -49,7 +51,12 @@ runProcess('psp', async () => {
     observe: paymentLatencyObserver(metrics),
     onError: (err, where) => console.error(`psp: ${where}:`, err),
   });
-  const app = await createPspHttpApp({ core, ledger, adminToken: cfg.adminToken, registry: metrics.registry });
+  const app = await createPspHttpApp({
+    core,
+    ledger,
+    adminToken: cfg.adminToken,
+    registry: metrics.registry,
+  });
   await app.listen({ port: cfg.port, host: cfg.host });
   return {
     where: `http://${cfg.host}:${cfg.port}`,

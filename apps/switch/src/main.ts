@@ -18,7 +18,11 @@ runProcess('switch', async () => {
   const cfg = readSwitchConfig();
   const { scenario, topology } = loadLiveScenario(cfg.scenarioFile);
   const timers = new WallTimers();
-  const kafka = new KafkaBus({ brokers: cfg.brokers, clientId: 'upi-switch', instanceId: `${cfg.runId}-switch` });
+  const kafka = new KafkaBus({
+    brokers: cfg.brokers,
+    clientId: 'upi-switch',
+    instanceId: `${cfg.runId}-switch`,
+  });
   await kafka.start();
   const service = new SwitchService({
     bus: new RunScopedBus(kafka, cfg.runId),

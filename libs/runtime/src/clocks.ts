@@ -1,4 +1,5 @@
 import { WallTimers } from '../../domain/src';
+import { installVirtualGlobalClock } from '../../resilience/src/virtual-global-clock';
 import { VirtualTimers } from '../../sim/src/virtual-timers';
 import type { RunClock } from './run-scenario';
 
@@ -19,5 +20,8 @@ export function virtualClock(start = 0): RunClock & { timers: VirtualTimers } {
     waitUntil: async (atMs) => {
       await timers.runUntil(atMs);
     },
+    // Libraries that read the global clock (opossum's reset timer and rolling window) must run on
+    // the same virtual time as the cores for the duration of the run.
+    enter: () => installVirtualGlobalClock(timers),
   };
 }

@@ -49,7 +49,13 @@ interface SwitchExport {
   readonly entries: TxnEntry[];
 }
 interface ClearingCycles {
-  readonly cycles: { cycle: number; closedAt: number; entries: number; netPositions: Record<string, number>; sum: number }[];
+  readonly cycles: {
+    cycle: number;
+    closedAt: number;
+    entries: number;
+    netPositions: Record<string, number>;
+    sum: number;
+  }[];
 }
 
 const FINAL: ReadonlySet<string> = new Set<TxnStatus>(['SUCCESS', 'DECLINED', 'DEEMED']);
@@ -87,7 +93,10 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const poll = (txnId: string, offeredAt: number, category: Category): void => {
     timers.setTimer(pollMs, () => {
       if (rel() > durationMs + drainMs) return; // counted as pending at the end
-      getJson<{ status?: string; code?: string | null }>(psp, `/v1/payments/${encodeURIComponent(txnId)}`).then(
+      getJson<{ status?: string; code?: string | null }>(
+        psp,
+        `/v1/payments/${encodeURIComponent(txnId)}`,
+      ).then(
         (s) => {
           if (s.body.status && FINAL.has(s.body.status))
             done(offeredAt, category, s.body.status as TxnStatus, s.body.code ?? null);
@@ -114,7 +123,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
         const body = (await res.body.json()) as { status?: string; code?: string | null; txnId?: string };
         if (res.statusCode === 200 && body.status && FINAL.has(body.status))
           done(offeredAt, category, body.status as TxnStatus, body.code ?? null);
-        else if ((res.statusCode === 202 || res.statusCode === 200) && body.txnId) poll(body.txnId, offeredAt, category);
+        else if ((res.statusCode === 202 || res.statusCode === 200) && body.txnId)
+          poll(body.txnId, offeredAt, category);
         else failed();
       })
       .catch(failed);
@@ -148,7 +158,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   let active = Number.POSITIVE_INFINITY;
   while (rel() < drainEnd) {
     try {
-      active = (await getJson<{ coordinatorActive: number }>(t.switchUrl, '/switch/stats')).body.coordinatorActive;
+      active = (await getJson<{ coordinatorActive: number }>(t.switchUrl, '/switch/stats')).body
+        .coordinatorActive;
     } catch {
       active = Number.POSITIVE_INFINITY; // switch unreachable (restarting): keep waiting
     }
@@ -172,7 +183,9 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
       rb = await readBackLive(t, topology, ledger);
     }
     const cycles = (await getJson<ClearingCycles>(t.clearingUrl, '/clearing/cycles')).body.cycles;
-    const bankStats = await Promise.all(t.banks.map(async (b) => (await getJson<{ banks: unknown[] }>(b.url, '/banks')).body.banks));
+    const bankStats = await Promise.all(
+      t.banks.map(async (b) => (await getJson<{ banks: unknown[] }>(b.url, '/banks')).body.banks),
+    );
     return {
       schemaVersion: 1,
       scenario: { name: scenario.name, file: scenario.source ?? null, scale: scenario.scale },
@@ -187,7 +200,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
         closingPaise: rb.summary.availablePaise + rb.summary.heldPaise,
         heldPaise: rb.summary.heldPaise,
         conserved:
-          rb.summary.availablePaise + rb.summary.heldPaise === rb.summary.openingPaise && rb.summary.heldPaise === 0,
+          rb.summary.availablePaise + rb.summary.heldPaise === rb.summary.openingPaise &&
+          rb.summary.heldPaise === 0,
       },
       settlement: {
         // Cycles of this run (clearing's clock is epoch ms on the same host).
@@ -230,8 +244,9 @@ interface LiveReadBack {
 /** Money from Redis, payments from the switch, positions from clearing; then the invariants. */
 async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLedger): Promise<LiveReadBack> {
   const sw = (await getJson<SwitchExport>(t.switchUrl, '/switch/export')).body;
-  const netPositions = (await getJson<{ totals: Record<string, number> }>(t.clearingUrl, '/clearing/positions')).body
-    .totals;
+  const netPositions = (
+    await getJson<{ totals: Record<string, number> }>(t.clearingUrl, '/clearing/positions')
+  ).body.totals;
   const summary = await ledger.summary();
   const accounts = await ledger.accounts({});
   const records = new Map<string, readonly [RecordState, RecordState]>();
@@ -240,13 +255,16 @@ async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLed
   for (let i = 0; i < sw.entries.length; i += CHUNK) {
     const part = sw.entries.slice(i, i + CHUNK);
     const rs = await Promise.all(
-      part.map((e) => Promise.all([ledger.record(e.req.txnId, 'DEBIT'), ledger.record(e.req.txnId, 'CREDIT')])),
+      part.map((e) =>
+        Promise.all([ledger.record(e.req.txnId, 'DEBIT'), ledger.record(e.req.txnId, 'CREDIT')]),
+      ),
     );
     part.forEach((e, j) => records.set(e.req.txnId, rs[j]!));
   }
   const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
   const openingByBank = new Map<string, number>();
-  for (const a of topology.accounts) openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
+  for (const a of topology.accounts)
+    openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
   const invariants = checkInvariants({
     summary,
     accounts,
@@ -262,7 +280,11 @@ async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLed
 }
 
 /** Sets and clears the scenario's bank faults through the admin route of the process hosting each bank. */
-function scheduleFaults(timeline: readonly Fault[], t: LiveTargets, timers: ReturnType<typeof wallClock>['timers']) {
+function scheduleFaults(
+  timeline: readonly Fault[],
+  t: LiveTargets,
+  timers: ReturnType<typeof wallClock>['timers'],
+) {
   const handles: ReturnType<typeof timers.setTimer>[] = [];
   const send = (f: Fault, on: boolean) => {
     const host = t.banks.find((b) => b.banks.includes(f.bank));
@@ -275,7 +297,11 @@ function scheduleFaults(timeline: readonly Fault[], t: LiveTargets, timers: Retu
           : { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
     fetch(`${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`, {
       method: on ? 'PUT' : 'DELETE',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken ?? ''}` },
+      // No content-type without a body: Fastify refuses an empty JSON body.
+      headers: {
+        authorization: `Bearer ${t.adminToken ?? ''}`,
+        ...(on ? { 'content-type': 'application/json' } : {}),
+      },
       ...(on ? { body: JSON.stringify(body) } : {}),
     }).then(
       (r) => {

@@ -1,4 +1,12 @@
-import { CLASS_INFO, Random, UPI_TIMEOUTS_MS, type Category, type ReqChkTxn, type RespPay, type Timers } from '../../domain/src';
+import {
+  CLASS_INFO,
+  Random,
+  UPI_TIMEOUTS_MS,
+  type Category,
+  type ReqChkTxn,
+  type RespPay,
+  type Timers,
+} from '../../domain/src';
 import { parseBreakerStrategy } from '../../resilience/src';
 import { TOPICS } from '../../transport/src/topics';
 import type { BankFault } from '../../bank/src';
@@ -21,6 +29,8 @@ export interface RunClock {
   readonly timers: Timers;
   /** Resolves once the clock has reached `atMs`. */
   waitUntil(atMs: number): Promise<void>;
+  /** Called as the run starts; the function it returns, as it ends (a virtual clock installs itself globally). */
+  enter?(): () => void;
 }
 
 export interface RunProgress {
@@ -47,6 +57,15 @@ export interface RunOptions {
  * invariants. Returns the common result shape.
  */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
+  const exit = opts.clock.enter?.();
+  try {
+    return await runOnClock(scenario, opts);
+  } finally {
+    exit?.();
+  }
+}
+
+async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   const { timers } = opts.clock;
   const startedAt = new Date().toISOString();
   const topology = buildTopology(scenario);

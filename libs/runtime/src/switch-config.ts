@@ -42,6 +42,14 @@ export function batcherConfig(b: Scenario['strategies']['batch']): BatcherConfig
 }
 
 /** The switch's breakers (or adaptive limits) per bank, from the scenario's breaker strategy. */
-export function switchAdmission(scenario: Scenario, timers: Timers, metrics?: ResilienceMetrics): LegAdmission {
-  return createAdmission(scenario.strategies.breaker, { from: 'switch', clock: timers, ...(metrics ? { metrics } : {}) });
+export function switchAdmission(
+  scenario: Scenario,
+  timers: Timers,
+  metrics?: ResilienceMetrics,
+): LegAdmission {
+  return createAdmission(scenario.strategies.breaker, {
+    from: 'switch',
+    clock: timers,
+    ...(metrics ? { metrics } : {}),
+  });
 }

@@ -19,7 +19,8 @@ export function loadScenario(path: string, overrides: ScenarioOverrides = {}): S
 }
 
 /**
- * Parses and validates scenario text. Overrides (command-line --seed/--scale/--duration) are
+ * Parses and validates scenario text. Overrides (command-line --seed/--scale/--duration and the
+ * strategy flags) are
  * applied before validation, so a bad override is reported like a bad field.
  */
 export function parseScenario(
@@ -34,6 +35,17 @@ export function parseScenario(
     if (overrides.seed !== undefined) o.seed = overrides.seed;
     if (overrides.scale !== undefined) o.scale = overrides.scale;
     if (overrides.durationSec !== undefined) o.durationSec = overrides.durationSec;
+    if (
+      overrides.scheduling !== undefined ||
+      overrides.batch !== undefined ||
+      overrides.breaker !== undefined
+    ) {
+      const st = (o.strategies ?? {}) as Record<string, unknown>;
+      if (overrides.scheduling !== undefined) st.scheduling = overrides.scheduling;
+      if (overrides.batch !== undefined) st.batch = { ...(st.batch as object), ...overrides.batch };
+      if (overrides.breaker !== undefined) st.breaker = overrides.breaker;
+      o.strategies = st;
+    }
   }
   const s = validateScenario(raw, source);
   Object.defineProperty(s, 'source', { value: source, enumerable: false });

@@ -60,7 +60,11 @@ describe('shipped scenarios', () => {
     const s = parseScenario(JSON.stringify(raw), 'json');
     expect(s.scale).toBe(1);
     expect(s.faults).toEqual([]);
-    expect(s.strategies).toEqual({ scheduling: 'fifo', batch: { policy: 'fixed', size: 1 } });
+    expect(s.strategies).toEqual({
+      scheduling: 'fifo',
+      batch: { policy: 'adaptive', size: 50, lingerMs: 5, partialAfterMs: 10 },
+      breaker: { policy: 'fixed' },
+    });
     expect(s.topology.switch).toEqual({
       protocol: 'upi',
       debitTimeoutMs: 15000,
@@ -70,7 +74,9 @@ describe('shipped scenarios', () => {
       pspWaitMs: 5000,
       txnLimitPaise: 1_00_00_000,
       settlementCycleSec: 10,
+      stage: { servers: 120, fixedMs: 20, perTxnMs: 2, maxQueue: 10000 },
     });
+    expect(s.traffic.startTimeOfDay).toBe('14:00');
     expect(s.traffic.retryShare).toBe(0);
     expect(s.traffic.retryDelayMs).toEqual({ min: 100, max: 400 });
     expect(s.topology.banks[0]!.technicalFailureRate).toBe(0.001);
@@ -140,9 +146,9 @@ describe('bad scenarios', () => {
       'faults[0].extraLatencyMs: is required',
     ],
     [
-      'scheduling not yet built',
+      'unknown scheduling strategy',
       (o) => (o.strategies = { scheduling: 'edf' }),
-      'strategies.scheduling: must be one of "fifo"',
+      'strategies.scheduling: must be one of "fifo", "strict-priority", "weighted-fair", "earliest-deadline-first"',
     ],
     ['batch of zero', (o) => (o.strategies = { batch: { size: 0 } }), 'strategies.batch.size: must be >= 1'],
     // Rules the schema cannot say.

@@ -97,7 +97,11 @@ export interface TrafficSpec {
   /** Rate limit for system-initiated payments and status checks at the switch (real-world; scaled). */
   readonly systemRatePerSec: number;
   /** Optional "banks re-poll old transactions" storm of status checks (rate real-world; scaled). */
-  readonly statusCheckStorm?: { readonly atSec: number; readonly durationSec: number; readonly ratePerSec: number };
+  readonly statusCheckStorm?: {
+    readonly atSec: number;
+    readonly durationSec: number;
+    readonly ratePerSec: number;
+  };
 }
 
 export type FaultKind = 'bank-down' | 'bank-unreachable' | 'bank-slow';
@@ -138,4 +142,8 @@ export interface ScenarioOverrides {
   seed?: number;
   scale?: number;
   durationSec?: number;
+  /** Command-line strategy choices (`--strategy`, `--batch`, `--batch-size`, `--breaker`); validated like the file. */
+  scheduling?: string;
+  batch?: { policy?: string; size?: number };
+  breaker?: string;
 }

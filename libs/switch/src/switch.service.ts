@@ -50,7 +50,9 @@ export interface SwitchOptions {
 }
 
 /** Work waiting in the switch's queue: a payment, or a status check (which costs capacity too). */
-type Work = { readonly kind: 'pay'; readonly req: ReqPay } | { readonly kind: 'chk'; readonly env: Envelope<ReqChkTxn> };
+type Work =
+  | { readonly kind: 'pay'; readonly req: ReqPay }
+  | { readonly kind: 'chk'; readonly env: Envelope<ReqChkTxn> };
 
 export interface SwitchCounters {
   statusChecksAnswered: number;
@@ -195,7 +197,13 @@ export class SwitchService {
 
   private throttle(env: Envelope<ReqChkTxn>, reason: string): void {
     this.counters.statusChecksThrottled++;
-    void this.opts.bus.reply<RespChkTxn>(env, { type: 'RespChkTxn', txnId: env.value.txnId, status: 'THROTTLED', code: null, reason });
+    void this.opts.bus.reply<RespChkTxn>(env, {
+      type: 'RespChkTxn',
+      txnId: env.value.txnId,
+      status: 'THROTTLED',
+      code: null,
+      reason,
+    });
   }
 
   /** A batch left the stage: look status checks up; for payments, ask the breakers, then start 2PC. */

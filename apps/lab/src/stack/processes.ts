@@ -46,7 +46,11 @@ export function spawnDetached(script: string, env: Record<string, string>, log: 
 }
 
 /** Sends `signal`, then waits up to `graceMs` for the process to end; SIGKILL after that. */
-export async function stopPid(pid: number, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopPid(
+  pid: number,
+  graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   try {
     process.kill(pid, signal);
   } catch {
@@ -71,7 +75,12 @@ export function infra(root: string, script: string, arg: string): { code: number
 }
 
 /** Polls `url` until it answers 200, or rejects after `timeoutMs` (or when `pid` dies). */
-export async function waitHealthy(url: string, timeoutMs: number, pid: number | null, log: string): Promise<void> {
+export async function waitHealthy(
+  url: string,
+  timeoutMs: number,
+  pid: number | null,
+  log: string,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

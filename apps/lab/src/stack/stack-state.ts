@@ -31,8 +31,9 @@ export interface StackState {
   readonly components: ComponentState[];
 }
 
+/** `.state/stack`, or UPI_STACK_DIR (tests use their own, beside a developer's stack). */
 export function stackDir(root: string): string {
-  return join(root, process.env.UPI_STATE ?? '.state', 'stack');
+  return process.env.UPI_STACK_DIR ?? join(root, '.state', 'stack');
 }
 
 export function statePath(root: string): string {

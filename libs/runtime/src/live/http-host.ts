@@ -40,7 +40,10 @@ export async function serveService(o: ServiceHttpOptions): Promise<NestFastifyAp
  * Runs a live process: starts it, logs where it listens, stops it cleanly on SIGTERM/SIGINT, and
  * exits non-zero with a one-line reason if start fails (a config error is not a stack trace).
  */
-export function runProcess(name: string, start: () => Promise<{ stop(): Promise<void>; where: string }>): void {
+export function runProcess(
+  name: string,
+  start: () => Promise<{ stop(): Promise<void>; where: string }>,
+): void {
   start().then(
     (p) => {
       console.log(`${name}: ready on ${p.where} (pid ${process.pid})`);
@@ -63,7 +66,12 @@ export function runProcess(name: string, start: () => Promise<{ stop(): Promise<
       process.once('SIGINT', () => stop('SIGINT'));
     },
     (err: unknown) => {
-      const msg = err instanceof Error ? (err.name === 'ConfigError' || err.name === 'ScenarioError' ? err.message : (err.stack ?? err.message)) : String(err);
+      const msg =
+        err instanceof Error
+          ? err.name === 'ConfigError' || err.name === 'ScenarioError'
+            ? err.message
+            : (err.stack ?? err.message)
+          : String(err);
       console.error(`${name}: failed to start: ${msg}`);
       process.exit(1);
     },

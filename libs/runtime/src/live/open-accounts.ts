@@ -27,7 +27,10 @@ async function allPresent(ledger: LedgerStore, accounts: readonly AccountOpening
   const missing = found.filter((f) => f === null).length;
   if (missing === 0) {
     const wrong = accounts.find((a, i) => found[i]!.bank !== a.bank);
-    if (wrong) throw new Error(`account ${wrong.account} exists under another bank: the run id is reused by another scenario`);
+    if (wrong)
+      throw new Error(
+        `account ${wrong.account} exists under another bank: the run id is reused by another scenario`,
+      );
     return true;
   }
   if (missing < accounts.length)

@@ -36,7 +36,9 @@ export function switchParts(
   timers: Timers,
 ): Pick<SwitchOptions, 'directory' | 'log' | 'coordinator' | 'strategies' | 'admission'> {
   return {
-    directory: new MapDirectory([...t.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }])),
+    directory: new MapDirectory(
+      [...t.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
+    ),
     log: new InMemoryDecisionLog(),
     ...switchSettings(scenario, t),
     admission: switchAdmission(scenario, timers),

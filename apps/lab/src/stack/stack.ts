@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadScenario } from '../../../../libs/scenarios/src';
+import { buildTopology } from '../../../../libs/scenarios/src/topology';
+import type { LiveTargets } from '../../../../libs/runtime/src/run-live';
+import { alive, infra, isOurs, spawnDetached, stopPid, waitHealthy } from './processes';
+import {
+  readState,
+  stackDir,
+  statePath,
+  writeState,
+  type ComponentState,
+  type StackState,
+} from './stack-state';
+
+export interface StackUpOptions {
+  readonly scenario: string;
+  /** PSP on basePort, switch +1, clearing +2, bank processes +10, +11, … Default 18080. */
+  readonly basePort?: number;
+  /** How many bank processes share the scenario's banks (round-robin). Default 1. */
+  readonly bankProcesses?: number;
+  readonly runId?: string;
+  readonly healthTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+const KAFKA = 'infra/kafka/kafka.sh';
+const REDIS = 'infra/redis/redis.sh';
+const BROKERS = '127.0.0.1:9092';
+const REDIS_URL = 'redis://127.0.0.1:6390';
+
+/** The repository root (where package.json names upi-loadlab), from source or from dist. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'upi-loadlab'
+    )
+      return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (package.json of upi-loadlab)');
+    dir = up;
+  }
+}
+
+const scriptOf = (root: string, app: ComponentState['app']) =>
+  join(root, 'dist', 'apps', app, 'src', 'main.js');
+
+/**
+ * `upi-lab stack up`: Kafka and Redis (unless already running), then switch, bank process(es) and
+ * clearing, then the PSP once they are healthy (a PSP request before the switch has joined its group
+ * would go unread). Writes `.state/stack/stack.json` as it goes, so `down` works after a failed `up`.
+ */
+export async function stackUp(o: StackUpOptions): Promise<StackState> {
+  const log = o.log ?? console.log;
+  const root = repoRoot();
+  const existing = readState(root);
+  if (existing && existing.components.some((c) => isOurs(c.pid, scriptOf(root, c.app))))
+    throw new Error(`a stack is already up (run ${existing.runId}); run \`upi-lab stack down\` first`);
+  for (const app of ['psp', 'switch', 'bank', 'clearing'] as const)
+    if (!existsSync(scriptOf(root, app)))
+      throw new Error(`${scriptOf(root, app)} is missing: run \`npm run build\` first`);
+
+  const scenarioFile = resolve(o.scenario);
+  const scenario = loadScenario(scenarioFile); // fails fast on a bad file, before anything starts
+  const bankIds = buildTopology(scenario).banks.map((b) => b.id);
+  const n = Math.max(1, Math.min(o.bankProcesses ?? 1, bankIds.length));
+  const base = o.basePort ?? 18080;
+  const runId = o.runId ?? `r${Date.now().toString(36)}`;
+  const dir = stackDir(root);
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const healthMs = o.healthTimeoutMs ?? 60_000;
+
+  const redisStarted = ensureInfra(root, REDIS, 'redis', log);
+  const kafkaStarted = ensureInfra(root, KAFKA, 'kafka', log);
+
+  const common = {
+    KAFKA_BROKERS: BROKERS,
+    REDIS_URL,
+    UPI_SCENARIO: scenarioFile,
+    UPI_RUN_ID: runId,
+    UPI_ADMIN_TOKEN: randomBytes(18).toString('base64url'),
+    HOST: '127.0.0.1',
+  };
+  const component = (
+    name: string,
+    app: ComponentState['app'],
+    port: number,
+    extra: Record<string, string> = {},
+    banks?: string[],
+  ): ComponentState => ({
+    name,
+    app,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid: null,
+    env: { ...common, PORT: String(port), ...extra },
+    log: join(dir, 'logs', `${name}.log`),
+    ...(banks ? { banks } : {}),
+  });
+  const groups: string[][] = Array.from({ length: n }, () => []);
+  bankIds.forEach((id, i) => groups[i % n]!.push(id));
+  const components: ComponentState[] = [
+    component('switch', 'switch', base + 1),
+    ...groups.map((banks, i) =>
+      component(
+        `bank-${i + 1}`,
+        'bank',
+        base + 10 + i,
+        { UPI_BANKS: banks.join(','), UPI_INSTANCE: `bank-${i + 1}` },
+        banks,
+      ),
+    ),
+    component('clearing', 'clearing', base + 2),
+    component('psp', 'psp', base, { UPI_INSTANCE: 'psp-1' }),
+  ];
+  const state: StackState = {
+    version: 1,
+    runId,
+    scenario: scenarioFile,
+    adminToken: common.UPI_ADMIN_TOKEN,
+    startedAt: new Date().toISOString(),
+    root,
+    infra: {
+      kafka: { brokers: BROKERS, startedByStack: kafkaStarted },
+      redis: { url: REDIS_URL, startedByStack: redisStarted },
+    },
+    components,
+  };
+  writeState(root, state);
+
+  // Everything but the PSP at once, then the PSP.
+  const backends = components.filter((c) => c.app !== 'psp');
+  for (const c of backends) start(root, state, c);
+  await Promise.all(backends.map((c) => healthy(c, healthMs)));
+  const psp = components.find((c) => c.app === 'psp')!;
+  start(root, state, psp);
+  await healthy(psp, healthMs);
+  log(describe(state));
+  return state;
+}
+
+/** `upi-lab stack down`: stops exactly what `up` started, services first, then Kafka and Redis if `up` started them. */
+export async function stackDown(log: (l: string) => void = console.log): Promise<void> {
+  const root = repoRoot();
+  const state = readState(root);
+  if (!state) {
+    log('no stack state: nothing to stop');
+    return;
+  }
+  // The PSP first (no new payments), then the others.
+  const order = [...state.components].sort((a, b) => (a.app === 'psp' ? -1 : b.app === 'psp' ? 1 : 0));
+  await Promise.all(
+    order.map(async (c) => {
+      if (isOurs(c.pid, scriptOf(root, c.app))) {
+        await stopPid(c.pid!);
+        log(`stopped ${c.name} (pid ${c.pid})`);
+      }
+    }),
+  );
+  if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop').out);
+  if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop').out);
+  rmSync(statePath(root), { force: true });
+}
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly up: boolean;
+  readonly url: string;
+  readonly pid: number | null;
+}
+
+/** `upi-lab stack status`: each component up/down (process alive and /healthz answering), with address and pid. */
+export async function stackStatus(): Promise<{ state: StackState | null; components: ComponentStatus[] }> {
+  const root = repoRoot();
+  const state = readState(root);
+  const out: ComponentStatus[] = [];
+  const kafka = infra(root, KAFKA, 'status');
+  const redis = infra(root, REDIS, 'status');
+  out.push({ name: 'kafka', up: kafka.code === 0, url: `PLAINTEXT://${BROKERS}`, pid: pidIn(kafka.out) });
+  out.push({ name: 'redis', up: redis.code === 0, url: REDIS_URL, pid: pidIn(redis.out) });
+  for (const c of state?.components ?? []) {
+    let up = isOurs(c.pid, scriptOf(root, c.app));
+    if (up) {
+      try {
+        up = (await fetch(`${c.url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+      } catch {
+        up = false;
+      }
+    }
+    out.push({ name: c.name, up, url: c.url, pid: up ? c.pid : null });
+  }
+  return { state, components: out };
+}
+
+/** `upi-lab stack kill NAME [--signal S]`: signals one component (`bank` = every bank process); default SIGKILL. */
+export function stackKill(name: string, signal: NodeJS.Signals = 'SIGKILL'): string[] {
+  const root = repoRoot();
+  const state = mustState(root);
+  const hits = select(state, name);
+  const killed: string[] = [];
+  for (const c of hits) {
+    if (isOurs(c.pid, scriptOf(root, c.app))) {
+      process.kill(c.pid!, signal);
+      killed.push(`${c.name} (pid ${c.pid}) ${signal}`);
+    }
+  }
+  return killed;
+}
+
+/** `upi-lab stack start NAME`: starts a component that is down, with its original environment, and waits for health. */
+export async function stackStart(name: string, healthMs = 60_000): Promise<string[]> {
+  const root = repoRoot();
+  const state = mustState(root);
+  const started: string[] = [];
+  for (const c of select(state, name)) {
+    if (isOurs(c.pid, scriptOf(root, c.app))) continue;
+    start(root, state, c);
+    await healthy(c, healthMs);
+    started.push(`${c.name} (pid ${c.pid})`);
+  }
+  return started;
+}
+
+/** `upi-lab stack restart NAME [--hard]`: stop (SIGTERM, or SIGKILL with hard) then start. */
+export async function stackRestart(name: string, hard = false): Promise<string[]> {
+  const root = repoRoot();
+  const state = mustState(root);
+  for (const c of select(state, name))
+    if (isOurs(c.pid, scriptOf(root, c.app)))
+      await stopPid(c.pid!, hard ? 0 : 10_000, hard ? 'SIGKILL' : 'SIGTERM');
+  return stackStart(name);
+}
+
+/** Where the live runner finds the stack. */
+export function liveTargets(state: StackState, pspUrl?: string): LiveTargets {
+  const url = (app: ComponentState['app']) => state.components.find((c) => c.app === app)!.url;
+  return {
+    pspUrl: pspUrl ?? url('psp'),
+    switchUrl: url('switch'),
+    clearingUrl: url('clearing'),
+    banks: state.components
+      .filter((c) => c.app === 'bank')
+      .map((c) => ({ url: c.url, banks: c.banks ?? [] })),
+    redisUrl: state.infra.redis.url,
+    runId: state.runId,
+    adminToken: state.adminToken,
+  };
+}
+
+export function describe(state: StackState): string {
+  const lines = [`stack up: run ${state.runId}, scenario ${state.scenario}`];
+  lines.push(
+    `  kafka     PLAINTEXT://${state.infra.kafka.brokers}${state.infra.kafka.startedByStack ? '' : ' (already running)'}`,
+  );
+  lines.push(
+    `  redis     ${state.infra.redis.url}${state.infra.redis.startedByStack ? '' : ' (already running)'}`,
+  );
+  for (const c of state.components)
+    lines.push(
+      `  ${c.name.padEnd(9)} ${c.url}  pid ${c.pid}${c.banks ? `  banks ${c.banks.join(',')}` : ''}`,
+    );
+  lines.push(`  logs      ${join(stackDir(state.root), 'logs')}`);
+  lines.push(`  state     ${statePath(state.root)}`);
+  return lines.join('\n');
+}
+
+function ensureInfra(root: string, script: string, name: string, log: (l: string) => void): boolean {
+  if (infra(root, script, 'status').code === 0) {
+    log(`${name}: already running, left as it is`);
+    return false;
+  }
+  const s = infra(root, script, 'start');
+  if (s.code !== 0) throw new Error(`${name} did not start:\n${s.out}`);
+  const w = infra(root, script, 'wait');
+  if (w.code !== 0) throw new Error(`${name} started but does not answer:\n${w.out}`);
+  log(`${name}: started`);
+  return true;
+}
+
+function start(root: string, state: StackState, c: ComponentState): void {
+  c.pid = spawnDetached(scriptOf(root, c.app), c.env, c.log, root);
+  writeState(root, state);
+}
+
+async function healthy(c: ComponentState, ms: number): Promise<void> {
+  try {
+    await waitHealthy(`${c.url}/healthz`, ms, c.pid, c.log);
+  } catch (err) {
+    throw new Error(`${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function mustState(root: string): StackState {
+  const s = readState(root);
+  if (!s) throw new Error('no stack is up (no .state/stack/stack.json); run `upi-lab stack up` first');
+  return s;
+}
+
+function select(state: StackState, name: string): ComponentState[] {
+  const hits = state.components.filter((c) => c.name === name || c.app === name);
+  if (!hits.length)
+    throw new Error(`no component ${name}; the stack has ${state.components.map((c) => c.name).join(', ')}`);
+  return hits;
+}
+
+function pidIn(text: string): number | null {
+  const m = /pid (\d+)/.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+export { alive };
