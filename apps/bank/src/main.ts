@@ -46,6 +46,7 @@ runProcess('bank', async () => {
     ledger,
     rng: new Random(scenario.seed).fork(`banks:${cfg.instance}`),
     banks: bankProfilesOf(topology, banks),
+    tickMs: cfg.tickMs,
   });
   await service.start();
   const metrics = createMetrics({

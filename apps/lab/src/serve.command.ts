@@ -1,4 +1,5 @@
 import { createMetrics } from '../../../libs/metrics/src';
+import { resilienceMetrics } from '../../../libs/resilience/src';
 import { loadScenario, buildTopology } from '../../../libs/scenarios/src';
 import { EmbeddedSystem, wallClock } from '../../../libs/runtime/src';
 import { createPspHttpApp, paymentLatencyObserver } from '../../psp/src';
@@ -19,6 +20,7 @@ export async function serveCommand(o: ServeOptions): Promise<void> {
     topology: buildTopology(scenario),
     timers,
     observePayments: paymentLatencyObserver(metrics),
+    resilienceMetrics: resilienceMetrics(metrics.registry),
   });
   const app = await createPspHttpApp({
     core: system.psp,

@@ -37,6 +37,12 @@ export interface IdempotencyStore {
    * expired or is held by another fingerprint.
    */
   complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void>;
+  /**
+   * Gives back a key this caller claimed (same fingerprint and txnId) and never answered, as if it
+   * had never been claimed: the payment was not sent (the PSP's breaker toward the switch refused
+   * it), so a retry with the key must start afresh. Ignored in every other case.
+   */
+  release(key: string, fingerprint: string, txnId: string): Promise<void>;
 }
 
 /** Stable fingerprint of a validated request: its canonical JSON hashed (keys in a fixed order). */
@@ -109,6 +115,12 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!e || e.fingerprint !== fingerprint) return;
     e.answer = answer;
     this.touch(key, e);
+  }
+
+  async release(key: string, fingerprint: string, txnId: string): Promise<void> {
+    const e = this.entries.get(key);
+    if (e && e.fingerprint === fingerprint && e.txnId === txnId && e.answer === null)
+      this.entries.delete(key);
   }
 
   private touch(key: string, e: Entry): void {

@@ -1,3 +1,4 @@
+import type { LegAdmission } from '../../resilience/src';
 import {
   declineKind,
   isResponseCode,
@@ -74,7 +75,7 @@ export interface PaymentObservation {
 }
 
 export interface PayResult {
-  readonly httpStatus: 200 | 202 | 400 | 409;
+  readonly httpStatus: 200 | 202 | 400 | 409 | 503;
   readonly body: Readonly<Record<string, unknown>>;
   /** True when the answer repeats an earlier request's (same Idempotency-Key and body). */
   readonly replayed: boolean;
@@ -96,6 +97,11 @@ export interface PspCoreOptions {
   readonly observe?: (obs: PaymentObservation) => void;
   /** Told about failures that cannot reach the payer (an idempotency store write, an observer). Default: ignore. */
   readonly onError?: (err: unknown, where: string) => void;
+  /**
+   * The PSP's breaker (or adaptive limit) toward the switch, destination `SWITCH`. When it refuses,
+   * the payment is not sent: 503 SWITCH_UNAVAILABLE, and the Idempotency-Key is given back.
+   */
+  readonly switchAdmission?: LegAdmission;
   /** Records kept for GET /v1/payments/:txnId; the oldest finished ones go first. Default 1,000,000. */
   readonly maxRecords?: number;
 }
@@ -212,6 +218,14 @@ export class PspCore {
       case 'NEW':
         break;
     }
+    if (this.o.switchAdmission && !this.o.switchAdmission.admit(SWITCH, txnId)) {
+      await this.o.store.release(key, fingerprint, txnId);
+      return errorResult(503, {
+        code: 'SWITCH_UNAVAILABLE',
+        message: "the PSP's circuit breaker toward the switch is open; nothing was sent, retry later",
+        field: null,
+      });
+    }
     const answer = await this.start(key, fingerprint, txnId, req);
     await this.storeAnswer(key, fingerprint, txnId);
     return { ...answer, replayed: false };
@@ -281,6 +295,8 @@ export class PspCore {
       }
       sent.then(
         (resp) => {
+          // Any answer, even a decline, shows the switch is up.
+          this.o.switchAdmission?.record(SWITCH, txnId, 'ok');
           if (isRespPay(resp, txnId)) {
             this.resolve(rec, resp.status, resp.code, 'RESP_PAY', key, fingerprint);
           } else {
@@ -291,6 +307,7 @@ export class PspCore {
         },
         // Timeout (or a closed bus): the switch may still have it, so ask later rather than guess.
         () => {
+          this.o.switchAdmission?.record(SWITCH, txnId, 'technical');
           answer();
           this.scheduleCheck(rec, key, fingerprint);
         },
@@ -441,9 +458,12 @@ function latencyOf(r: PaymentRecord): number | null {
   return r.resolvedAt === null ? null : Math.round(r.resolvedAt - r.createdAt);
 }
 
-function errorResult(httpStatus: 400 | 409, error: ApiError): PayResult {
+function errorResult(httpStatus: 400 | 409 | 503, error: ApiError): PayResult {
   return { httpStatus, body: { error }, replayed: false };
 }
+
+/** The destination name of the PSP's breaker toward the switch. */
+const SWITCH = 'SWITCH';
 
 function conflict(): PayResult {
   return errorResult(409, {

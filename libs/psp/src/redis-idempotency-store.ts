@@ -40,8 +40,15 @@ redis.call('SET', KEYS[1], '[' .. cjson.encode(v[1]) .. ',' .. cjson.encode(v[2]
 return 1
 `;
 
+/** KEYS[1] = key; ARGV = the exact in-flight value [fingerprint, txnId]. Deletes only that value. */
+const RELEASE_LUA = `#!lua
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 interface IdempotencyCommands {
   idemComplete(key: string, fingerprint: string, answer: string, ttlMs: number): Promise<number>;
+  idemRelease(key: string, value: string): Promise<number>;
 }
 type ScriptedRedis = IdempotencyRedis & IdempotencyCommands;
 
@@ -72,6 +79,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (!(redis as Partial<ScriptedRedis>).idemComplete) {
       redis.defineCommand('idemComplete', { numberOfKeys: 1, lua: COMPLETE_LUA });
     }
+    if (!(redis as Partial<ScriptedRedis>).idemRelease) {
+      redis.defineCommand('idemRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    }
     this.redis = redis as ScriptedRedis;
   }
 
@@ -86,5 +96,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
     await this.redis.idemComplete(this.prefix + key, fingerprint, JSON.stringify(answer), this.ttlMs);
+  }
+
+  async release(key: string, fingerprint: string, txnId: string): Promise<void> {
+    // The claim wrote exactly this string, so comparing it checks fingerprint, txnId and "no answer" at once.
+    await this.redis.idemRelease(this.prefix + key, JSON.stringify([fingerprint, txnId] satisfies Stored));
   }
 }

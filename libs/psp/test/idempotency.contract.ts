@@ -47,6 +47,18 @@ export function idempotencyStoreContract(name: string, h: IdempotencyHarness, tt
       expect(await store.claim('k1', 'fpA', 'T4')).toEqual({ kind: 'DONE', txnId: 'T1', answer: ok200 });
     });
 
+    it('release gives back an unanswered claim of the same fingerprint and txnId, and nothing else', async () => {
+      await store.claim('k1', 'fpA', 'T1');
+      await store.release('k1', 'fpB', 'T1');
+      await store.release('k1', 'fpA', 'T2');
+      expect(await store.claim('k1', 'fpA', 'T3')).toEqual({ kind: 'IN_FLIGHT', txnId: 'T1' });
+      await store.release('k1', 'fpA', 'T1');
+      expect(await store.claim('k1', 'fpB', 'T4')).toEqual({ kind: 'NEW' });
+      await store.complete('k1', 'fpB', ok200);
+      await store.release('k1', 'fpB', 'T4');
+      expect(await store.claim('k1', 'fpB', 'T5')).toEqual({ kind: 'DONE', txnId: 'T4', answer: ok200 });
+    });
+
     it('complete by a different fingerprint is ignored', async () => {
       await store.claim('k1', 'fpA', 'T1');
       await store.complete('k1', 'fpB', ok200);

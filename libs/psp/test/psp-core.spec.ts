@@ -9,6 +9,7 @@ import {
   type ResponseCode,
   type TxnStatus,
 } from '../../domain/src';
+import { createAdmission, installVirtualGlobalClock, type LegAdmission } from '../../resilience/src';
 import { VirtualTimers } from '../../sim/src/virtual-timers';
 import type { Envelope } from '../../transport/src/bus';
 import { InMemoryBus } from '../../transport/src/in-memory-bus';
@@ -75,7 +76,10 @@ const success =
   (afterMs = 40): Script =>
   () => ({ afterMs, status: 'SUCCESS', code: '00' });
 
-async function setup(script: Script, overrides: Partial<PspCoreOptions> = {}) {
+async function setup(
+  script: Script,
+  overrides: Partial<PspCoreOptions> | ((timers: VirtualTimers) => Partial<PspCoreOptions>) = {},
+) {
   const timers = new VirtualTimers(1_000_000);
   const bus = new InMemoryBus({ timers });
   const sw = new FakeSwitch(bus, timers, script);
@@ -93,7 +97,7 @@ async function setup(script: Script, overrides: Partial<PspCoreOptions> = {}) {
     store,
     txnIds: () => `TXN${++n}`,
     observe: (o) => observed.push(o),
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(timers) : overrides),
   });
   /** Starts a payment, runs virtual time until `until` (ms after now), and returns its answer. */
   const pay = async (key: string, b: unknown = body, runMs = 60_000) => {
@@ -372,5 +376,48 @@ describe('PspCore idempotency', () => {
       return [out, ['TXN1', 'TXN6'].map((t) => s.core.get(t))];
     };
     expect(await run()).toEqual(await run());
+  });
+});
+
+describe("PspCore's breaker toward the switch", () => {
+  it('opens after the switch stops answering, refuses fast with 503 and gives the key back; closes when the switch is back', async () => {
+    let up = false;
+    let admission: LegAdmission | undefined;
+    const { timers, sw, pay } = await setup(
+      () => (up ? { afterMs: 10, status: 'SUCCESS', code: '00' } : null),
+      (timers) => {
+        admission = createAdmission(
+          {
+            policy: 'fixed',
+            volumeThreshold: 3,
+            errorThresholdPercentage: 50,
+            resetTimeoutMs: 5_000,
+            timeoutMs: 3_000,
+          },
+          { from: 'psp', clock: timers },
+        );
+        return { upiTimeoutMs: 1_000, answerWaitMs: 500, switchAdmission: admission };
+      },
+    );
+    // opossum reads the global clock: put it on the test's virtual time.
+    const uninstall = installVirtualGlobalClock(timers);
+    try {
+      for (let i = 0; i < 3; i++) expect((await pay(`down-${i}`, body, 2_000)).httpStatus).toBe(202);
+      const sentBefore = sw.reqPays.length;
+      const refused = await pay('refused', body, 10);
+      expect(refused.httpStatus).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'SWITCH_UNAVAILABLE' } });
+      expect(sw.reqPays.length).toBe(sentBefore);
+      // The switch recovers; after the reset timeout one trial goes through, and the same key works.
+      up = true;
+      await timers.runUntil(timers.now() + 6_000);
+      const retried = await pay('refused', body, 1_000);
+      expect(retried.httpStatus).toBe(200);
+      expect(sw.reqPays.length).toBe(sentBefore + 1);
+      expect((await pay('after', body, 1_000)).httpStatus).toBe(200);
+      admission!.shutdown();
+    } finally {
+      uninstall();
+    }
   });
 });

@@ -7,8 +7,8 @@ import type { Scenario } from '../../scenarios/src';
 import type { Topology } from '../../scenarios/src/topology';
 import { InMemoryDecisionLog, MapDirectory, SwitchService, type TxnEntry } from '../../switch/src';
 import { InMemoryBus } from '../../transport/src';
-import type { ResilienceMetrics } from '../../resilience/src';
-import { switchAdmission, switchSettings } from './switch-config';
+import type { LegAdmission, ResilienceMetrics } from '../../resilience/src';
+import { pspAdmission, switchAdmission, switchSettings } from './switch-config';
 
 export interface EmbeddedOptions {
   readonly scenario: Scenario;
@@ -34,6 +34,7 @@ export class EmbeddedSystem {
   readonly switchNode: SwitchService;
   readonly clearing: ClearingService;
   readonly psp: PspCore;
+  private readonly pspBreaker: LegAdmission;
 
   private constructor(readonly opts: EmbeddedOptions) {
     const { scenario, topology, timers } = opts;
@@ -61,6 +62,7 @@ export class EmbeddedSystem {
     });
     this.clearing = new ClearingService({ bus: this.bus, timers, cycleMs: sw.settlementCycleSec * 1000 });
     let seq = 0;
+    this.pspBreaker = pspAdmission(scenario, timers, opts.resilienceMetrics);
     this.psp = new PspCore({
       bus: this.bus,
       timers,
@@ -71,6 +73,7 @@ export class EmbeddedSystem {
       store: new InMemoryIdempotencyStore({ clock: timers }),
       txnIds: () => `TXN${String(++seq).padStart(10, '0')}`,
       ...(opts.observePayments ? { observe: opts.observePayments } : {}),
+      switchAdmission: this.pspBreaker,
     });
   }
 
@@ -86,6 +89,7 @@ export class EmbeddedSystem {
     await this.banks.stop();
     await this.clearing.stop();
     this.psp.stop();
+    this.pspBreaker.shutdown();
     await this.bus.close();
   }
 }

@@ -53,3 +53,12 @@ export function switchAdmission(
     ...(metrics ? { metrics } : {}),
   });
 }
+
+/** Each PSP's breaker (or adaptive limit) toward the switch: the same strategy, seen from the PSP. */
+export function pspAdmission(scenario: Scenario, timers: Timers, metrics?: ResilienceMetrics): LegAdmission {
+  return createAdmission(scenario.strategies.breaker, {
+    from: 'psp',
+    clock: timers,
+    ...(metrics ? { metrics } : {}),
+  });
+}

@@ -33,6 +33,8 @@ export interface InprocRun {
   readonly heapUsedMb: number;
   /** Time from the end of the window until every payment and 2PC round had finished. */
   readonly drainSec: number;
+  /** Payments per batch the switch stage formed over the whole run (warm-up included). */
+  readonly meanBatch: number;
   readonly invariants: InvariantCheck[];
   readonly invariantsOk: boolean;
 }
@@ -106,6 +108,7 @@ export async function runInproc(o: InprocOptions): Promise<InprocRun> {
   // Let the last commits reach clearing before it is read.
   await sleep(100);
   const drainSec = (performance.now() - d0) / 1000;
+  const { counters } = system.switchNode.stageStats();
   await system.stop();
   timers.clearAll();
 
@@ -124,6 +127,7 @@ export async function runInproc(o: InprocOptions): Promise<InprocRun> {
     paymentsPerCpuSec: cpuSec > 0 ? Math.round(answered / cpuSec) : 0,
     heapUsedMb,
     drainSec: Math.round(drainSec * 1000) / 1000,
+    meanBatch: counters.batches ? Math.round((counters.served / counters.batches) * 100) / 100 : 0,
     invariants,
     invariantsOk: invariants.every((i) => i.ok),
   };
