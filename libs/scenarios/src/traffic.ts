@@ -1,3 +1,4 @@
+import { MinHeap } from '../../collections/src';
 import { CATEGORIES, Random, type Category, type Initiation, type Paise } from '../../domain/src';
 import { curveSegments, interpolate, type CurveSegment } from './curve';
 import type { Topology } from './topology';
@@ -74,7 +75,7 @@ export class TrafficGenerator implements Iterable<Arrival> {
   private nextFresh: Arrival | null | undefined;
   private seq = 0;
   private unknownSeq = 0;
-  private readonly heap: Pending[] = [];
+  private readonly retries = new MinHeap<Pending>(before);
 
   constructor(
     private readonly s: Scenario,
@@ -109,9 +110,9 @@ export class TrafficGenerator implements Iterable<Arrival> {
   next(): Arrival | null {
     if (this.nextFresh === undefined) this.nextFresh = this.fresh();
     const fresh = this.nextFresh;
-    const retry = this.heap[0];
+    const retry = this.retries.peek();
     if (retry !== undefined && (fresh === null || retry.atMs < fresh.atMs)) {
-      this.pop();
+      this.retries.pop();
       return { atMs: retry.atMs, idempotencyKey: retry.key, body: retry.body, retryOfKey: retry.key };
     }
     if (fresh === null) return null;
@@ -132,7 +133,7 @@ export class TrafficGenerator implements Iterable<Arrival> {
     if (this.retryRng.chance(this.retryChance)) {
       const { min, max } = this.s.traffic.retryDelayMs;
       const retryAt = atMs + min + this.retryRng.next() * (max - min);
-      if (retryAt < this.endMs) this.push({ atMs: retryAt, seq: this.seq, key, body });
+      if (retryAt < this.endMs) this.retries.push({ atMs: retryAt, seq: this.seq, key, body });
     }
     return { atMs, idempotencyKey: key, body };
   }
@@ -177,36 +178,6 @@ export class TrafficGenerator implements Iterable<Arrival> {
       ? 'SYSTEM'
       : 'CUSTOMER';
     return { payerVpa, payeeVpa, amountPaise, category: CATEGORIES[catIdx]!, initiation };
-  }
-
-  private push(p: Pending): void {
-    const h = this.heap;
-    h.push(p);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
   }
 }
 

@@ -7,5 +7,4 @@ export * from './system-gate';
 export * from './token-bucket';
 export * from './time-of-day';
 export * from './status-check-limiter';
-export { Deque } from './deque';
-export { MinHeap } from './min-heap';
+export { Deque, MinHeap } from '../../collections/src';

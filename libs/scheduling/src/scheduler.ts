@@ -1,5 +1,5 @@
 import { isCategory, type Category } from '../../domain/src';
-import { Deque } from './deque';
+import { Deque } from '../../collections/src';
 import {
   CLASS_ORDER,
   assertFinitePositive,

@@ -1,4 +1,4 @@
-import { MinHeap } from './min-heap';
+import { MinHeap } from '../../collections/src';
 import { assertNonNegative, assertPositiveInt } from './types';
 
 export interface StatusCheckRules {

@@ -1,4 +1,4 @@
-import { Deque } from './deque';
+import { Deque } from '../../collections/src';
 import { RunClockDay, parseTimeOfDay } from './time-of-day';
 import { TokenBucket } from './token-bucket';
 import { assertPositiveInt } from './types';

@@ -1,8 +1,7 @@
 import type { ReqPay } from '../../domain/src';
 import { VirtualTimers } from '../../sim/src/virtual-timers';
 import { createBatcher } from '../src/batcher';
-import { Deque } from '../src/deque';
-import { MinHeap } from '../src/min-heap';
+import { Deque, MinHeap } from '../../collections/src';
 import { createScheduler } from '../src/scheduler';
 import { SwitchStage } from '../src/switch-stage';
 import { SystemTrafficGate } from '../src/system-gate';

@@ -1,3 +1,4 @@
+import { MinHeap } from '../../collections/src';
 import type { TimerHandle, Timers } from '../../domain/src';
 
 interface Entry {
@@ -16,7 +17,7 @@ interface Entry {
 export class VirtualTimers implements Timers {
   private time: number;
   private seq = 0;
-  private readonly heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>(before);
   private readonly byId = new Map<number, Entry>();
   private fired = 0;
 
@@ -40,7 +41,7 @@ export class VirtualTimers implements Timers {
     const id = ++this.seq;
     const e: Entry = { at: this.time + Math.max(0, delayMs), seq: id, fn, cancelled: false };
     this.byId.set(id, e);
-    this.push(e);
+    this.heap.push(e);
     return { id };
   }
 
@@ -60,13 +61,13 @@ export class VirtualTimers implements Timers {
     let n = 0;
     await drainMicrotasks();
     while (this.heap.length > 0 && n < maxEvents) {
-      const top = this.heap[0]!;
+      const top = this.heap.peek()!;
       if (top.cancelled) {
-        this.pop();
+        this.heap.pop();
         continue;
       }
       if (top.at > until) break;
-      this.pop();
+      this.heap.pop();
       this.byId.delete(top.seq);
       this.time = Math.max(this.time, top.at);
       top.fn();
@@ -76,39 +77,6 @@ export class VirtualTimers implements Timers {
     }
     if (until !== Infinity && this.time < until && n < maxEvents) this.time = until;
     return n;
-  }
-
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): Entry {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 

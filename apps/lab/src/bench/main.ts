@@ -11,16 +11,17 @@ import {
   benchScenario,
   scenarioJson,
 } from './bench-scenario';
+import { runBatchSweep, type BatchSweep } from './batch-sweep';
 import { bodyPool, loadPoint, startServer, type HttpPoint } from './http';
 import { runInproc } from './inproc';
-import { httpTable, inprocTable, seriesOf, type InprocSeries } from './report';
+import { batchTable, httpTable, inprocTable, seriesOf, type InprocSeries } from './report';
 
 /** The foundation issue's aims. */
 const AIM = { inprocTps: 20_000, httpTps: 3_000, httpP99Ms: 50 } as const;
 const PROTOCOLS: readonly Protocol[] = ['upi', 'classic-2pc'];
 
 interface BenchOptions {
-  only?: 'inproc' | 'http';
+  only?: 'inproc' | 'http' | 'batch';
   seconds: number;
   warmup: number;
   out?: string;
@@ -53,8 +54,9 @@ async function main(o: BenchOptions): Promise<void> {
   const out = o.out ?? `results/bench-${startedAt.replace(/[:.]/g, '-')}.json`;
   let inproc: InprocSeries[] | null = null;
   let http: HttpPoint[] | null = null;
+  let batchSweep: BatchSweep | null = null;
 
-  if (o.only !== 'http') {
+  if (!o.only || o.only === 'inproc') {
     inproc = [];
     for (const protocol of PROTOCOLS) {
       const scenario = benchScenario(o.scenario, protocol);
@@ -79,7 +81,7 @@ async function main(o: BenchOptions): Promise<void> {
     }
   }
 
-  if (o.only !== 'inproc') {
+  if (!o.only || o.only === 'http') {
     const log = progress('http');
     const scenario = benchScenario(o.scenario, 'upi');
     const dir = mkdtempSync(join(tmpdir(), 'upi-bench-'));
@@ -101,6 +103,15 @@ async function main(o: BenchOptions): Promise<void> {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  if (!o.only || o.only === 'batch') {
+    batchSweep = await runBatchSweep({
+      baseScenario: o.scenario,
+      warmupSec: o.warmup,
+      concurrency: o.concurrency,
+      progress,
+    });
   }
 
   const cpuList = cpus();
@@ -136,6 +147,7 @@ async function main(o: BenchOptions): Promise<void> {
     },
     inproc,
     http,
+    batchSweep,
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
@@ -144,17 +156,24 @@ async function main(o: BenchOptions): Promise<void> {
   console.log(`UPI LoadLab bench — ${m.cpus} × ${m.model}, node ${m.node} (shared, noisy machine)\n`);
   if (inproc) console.log(inprocTable(inproc, AIM.inprocTps) + '\n');
   if (http) console.log(httpTable(http, AIM.httpTps, AIM.httpP99Ms) + '\n');
+  if (batchSweep) console.log(batchTable(batchSweep) + '\n');
   console.log(`result written to ${out}`);
   if (inproc && !inproc.every((s) => s.invariantsOk)) {
     console.error('money invariants FAILED in an in-process run: see the JSON');
+    process.exitCode = 3;
+  }
+  if (batchSweep && !batchSweep.invariantsOk) {
+    console.error('money invariants FAILED in a batch-sweep run: see the JSON');
     process.exitCode = 3;
   }
 }
 
 const program = new Command()
   .name('bench')
-  .description('UPI LoadLab benchmark: embedded payment flow in-process and over HTTP')
-  .addOption(new Option('--only <part>', 'run one part only').choices(['inproc', 'http']))
+  .description(
+    'UPI LoadLab benchmark: embedded payment flow in-process and over HTTP, and the switch batch sweep',
+  )
+  .addOption(new Option('--only <part>', 'run one part only').choices(['inproc', 'http', 'batch']))
   .option('--seconds <n>', 'measuring window per run / point', positiveInt('seconds'), 10)
   .option('--warmup <n>', 'warm-up before each run / point', positiveInt('warmup'), 2)
   .option('--out <file>', 'result JSON (default results/bench-<ISO time>.json)')

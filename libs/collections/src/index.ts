@@ -1,0 +1,2 @@
+export { Deque } from './deque';
+export { MinHeap } from './min-heap';
