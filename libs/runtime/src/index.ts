@@ -6,3 +6,4 @@ export * from './run-recorder';
 export * from './run-scenario';
 export * from './system-invariants';
 export * from './switch-config';
+export * from './traffic-driver';

@@ -22,6 +22,7 @@ import {
 } from '../../scenarios/src';
 import { EmbeddedSystem } from './embedded-system';
 import { readBackAndCheck } from './system-invariants';
+import { driveArrivals } from './traffic-driver';
 import { RunRecorder } from './run-recorder';
 
 /** How a run passes time: the wall clock (embedded) or a virtual clock (simulated and tests). */
@@ -126,20 +127,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
     );
   };
 
-  // Arrivals are scheduled one timer at a time, so memory stays flat however long the curve.
-  const traffic = new TrafficGenerator(scenario, topology);
-  let next = traffic.next();
-  const scheduleArrivals = (): void => {
-    if (!next) return;
-    timers.setTimer(next.atMs - rel(), () => {
-      while (next && next.atMs <= rel()) {
-        offer(next);
-        next = traffic.next();
-      }
-      scheduleArrivals();
-    });
-  };
-  scheduleArrivals();
+  driveArrivals(new TrafficGenerator(scenario, topology), timers, rel, offer);
   scheduleFaults(faultTimeline(scenario), system, timers, rel());
   const storm = scheduleStatusStorm(scenario, system, timers, rel());
 

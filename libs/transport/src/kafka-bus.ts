@@ -140,6 +140,8 @@ export class KafkaBus implements Bus {
   private readonly replyTopicsSeen = new Set<string>();
   private readonly subs = new Set<Sub>();
   private readonly pending = new Map<string, Pending>();
+  /** Admin calls in flight: close() waits for them, or kafkajs would reconnect the admin after it. */
+  private readonly adminOps = new Set<Promise<unknown>>();
   private started: Promise<void> | null = null;
   private replyConsumer: Promise<Sub> | null = null;
   private seq = 0;
@@ -316,6 +318,7 @@ export class KafkaBus implements Bus {
       if (this.replyConsumer) await this.replyConsumer.catch(() => undefined);
       await Promise.all([...this.subs].map((s) => this.stopConsumer(s)));
       await this.batcher.drain();
+      while (this.adminOps.size > 0) await Promise.allSettled([...this.adminOps]);
       if (this.started) {
         await this.started.catch(() => undefined);
         await this.producer.disconnect().catch(() => undefined);
@@ -350,21 +353,30 @@ export class KafkaBus implements Bus {
   private ensureTopic(topic: string, numPartitions: number): Promise<void> {
     let p = this.topics.get(topic);
     if (!p) {
-      p = this.admin
-        .createTopics({
+      p = this.adminOp(() =>
+        this.admin.createTopics({
           topics: [{ topic, numPartitions, replicationFactor: this.replicationFactor }],
           waitForLeaders: true,
-        })
-        .then(() => undefined);
+        }),
+      ).then(() => undefined);
       p.catch(() => this.topics.delete(topic));
       this.topics.set(topic, p);
     }
     return p;
   }
 
+  private adminOp<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new BusClosedError('admin'));
+    const p = op();
+    this.adminOps.add(p);
+    const done = () => this.adminOps.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
   private async replyTopicExists(topic: string): Promise<boolean> {
     if (this.replyTopicsSeen.has(topic) || this.topics.has(topic)) return true;
-    const all = await this.admin.listTopics();
+    const all = await this.adminOp(() => this.admin.listTopics());
     for (const t of all) if (t.startsWith('_reply.')) this.replyTopicsSeen.add(t);
     return this.replyTopicsSeen.has(topic);
   }
@@ -467,14 +479,21 @@ export class KafkaBus implements Bus {
     });
 
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      sub.running = consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.concurrency,
-        eachBatch: (payload) => this.onBatch(sub, handler, payload),
-      });
+      // One promise for the whole start-up, so a close() meanwhile waits for it before disconnecting
+      // (kafkajs would otherwise connect or join after the disconnect and leak the consumer).
+      sub.running = (async () => {
+        await consumer.connect();
+        if (sub.closed) return;
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        if (sub.closed) return;
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.concurrency,
+          eachBatch: (payload) => this.onBatch(sub, handler, payload),
+        });
+      })();
+      sub.running.catch(failed); // e.g. the broker refused the connection
       await withTimeout(
         ready,
         this.joinTimeoutMs,
@@ -493,12 +512,14 @@ export class KafkaBus implements Bus {
   private async positionAtEnd(sub: Sub, partitions: number[], generation: number): Promise<boolean> {
     for (;;) {
       try {
-        const [committed] = await this.admin.fetchOffsets({ groupId: sub.groupId, topics: [sub.topic] });
+        const [committed] = await this.adminOp(() =>
+          this.admin.fetchOffsets({ groupId: sub.groupId, topics: [sub.topic] }),
+        );
         const missing = partitions.filter(
           (p) => (committed?.partitions.find((c) => c.partition === p)?.offset ?? '-1') === '-1',
         );
         if (missing.length > 0) {
-          const ends = await this.admin.fetchTopicOffsets(sub.topic);
+          const ends = await this.adminOp(() => this.admin.fetchTopicOffsets(sub.topic));
           await sub.consumer.commitOffsets(
             missing.map((p) => ({
               topic: sub.topic,

@@ -206,11 +206,3 @@ describe('KafkaBus specifics', () => {
     await expect(b.start()).rejects.toBeInstanceOf(BusClosedError);
   });
 });
-afterAll(async () => {
-  await sleep(500);
-  const hs = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  for (const h of hs) {
-    const o = h as { constructor: { name: string }; remoteAddress?: string; remotePort?: number; localPort?: number; _idleTimeout?: number; _onTimeout?: { toString(): string } };
-    console.log('HANDLE', o.constructor.name, o.remotePort ?? '', o.localPort ?? '', o._idleTimeout ?? '', o._onTimeout ? o._onTimeout.toString().slice(0, 300) : '');
-  }
-}, 5000);

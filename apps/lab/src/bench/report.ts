@@ -78,12 +78,12 @@ export function httpTable(points: readonly HttpPoint[], aimTps: number, aimP99Ms
 export function batchTable(s: BatchSweep): string {
   const lines = [
     `batch sweep — MODEL numbers on the virtual clock (one switch server, ${s.config.model.fixedMs} ms + ${s.config.model.perTxnMs} ms × n per batch; steady ${s.config.durationSec - 2 * s.config.trimSec} s window; latency of successful payments)`,
-    `  ${'point'.padEnd(14)}${'load'.padEnd(10)}${pad('offered/s', 10)}${pad('ok/s', 8)}${pad('model/s', 9)}${pad('mean b', 8)}${pad('model/s@b', 11)}${pad('ms/txn@b', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('QD %', 7)}${pad('QS %', 7)}`,
+    `  ${'point'.padEnd(14)}${'load'.padEnd(10)}${pad('offered/s', 10)}${pad('drawn/s', 9)}${pad('ok/s', 8)}${pad('model/s', 9)}${pad('mean b', 8)}${pad('model/s@b', 11)}${pad('ms/txn@b', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('QD %', 7)}${pad('QS %', 7)}`,
   ];
   for (const p of s.points) {
     const atB = p.predicted.atMeanBatch;
     lines.push(
-      `  ${p.label.padEnd(14)}${p.load.padEnd(10)}${pad(p.offeredTps, 10)}${pad(p.completedTps.toFixed(1), 8)}${pad(p.predicted.atSize.tps.toFixed(1), 9)}${pad(p.meanBatch.toFixed(1), 8)}${pad(atB ? atB.tps.toFixed(1) : '-', 11)}${pad(atB ? atB.msPerTxn.toFixed(2) : '-', 10)}${pad(p.successLatencyMs.p50.toFixed(1), 9)}${pad(p.successLatencyMs.p99.toFixed(1), 9)}${pad((p.droppedShare.QD * 100).toFixed(1), 7)}${pad((p.droppedShare.QS * 100).toFixed(1), 7)}${p.invariantsOk ? '' : '  invariants FAILED'}`,
+      `  ${p.label.padEnd(14)}${p.load.padEnd(10)}${pad(p.offeredTps, 10)}${pad(p.windowOfferedTps.toFixed(1), 9)}${pad(p.completedTps.toFixed(1), 8)}${pad(p.predicted.atSize.tps.toFixed(1), 9)}${pad(p.meanBatch.toFixed(1), 8)}${pad(atB ? atB.tps.toFixed(1) : '-', 11)}${pad(atB ? atB.msPerTxn.toFixed(2) : '-', 10)}${pad(p.successLatencyMs.p50.toFixed(1), 9)}${pad(p.successLatencyMs.p99.toFixed(1), 9)}${pad((p.droppedShare.QD * 100).toFixed(1), 7)}${pad((p.droppedShare.QS * 100).toFixed(1), 7)}${p.invariantsOk ? '' : '  invariants FAILED'}`,
     );
   }
   lines.push('  reference (THEIRS, not ours):');
@@ -93,7 +93,7 @@ export function batchTable(s: BatchSweep): string {
   );
   for (const w of s.wallClock)
     lines.push(
-      `    ${w.label.padEnd(13)}${pad(w.paymentsPerSec, 7)} pay/s  p50 ${w.p50Ms} ms  p99 ${w.p99Ms} ms  mean batch ${w.meanBatch}  ${w.cpuSecPer1000} CPU-s per 1,000 payments${w.invariantsOk ? '' : '  invariants FAILED'}`,
+      `    ${w.label.padEnd(24)}${pad(w.paymentsPerSec, 7)} pay/s  p50 ${w.p50Ms} ms  p99 ${w.p99Ms} ms  mean batch ${w.meanBatch}  ELU ${w.eventLoopUtilization}  ${w.cpuSecPer1000} CPU-s per 1,000 payments${w.invariantsOk ? '' : '  invariants FAILED'}`,
     );
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describe, stackDown, stackKill, stackRestart, stackStart, stackStatus, stackUp } from './stack';
+import { stackDown, stackKill, stackRestart, stackStart, stackStatus, stackUp } from './stack';
 
 /** Adds `stack up|down|status|kill|start|restart` to the CLI. */
 export function addStackCommands(program: Command, int: (name: string) => (v: string) => number): void {
@@ -65,5 +65,4 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
     .action(async (name: string, o: { hard?: boolean }) => {
       for (const s of await stackRestart(name, o.hard === true)) console.log(`restarted ${s}`);
     });
-  void describe;
 }

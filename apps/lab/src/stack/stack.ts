@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { buildTopology } from '../../../../libs/scenarios/src/topology';
 import type { LiveTargets } from '../../../../libs/runtime/src/run-live';
-import { alive, infra, isOurs, spawnDetached, stopPid, waitHealthy } from './processes';
+import { infra, isOurs, spawnDetached, stopPid, waitHealthy } from './processes';
 import {
   readState,
   stackDir,
@@ -311,5 +311,3 @@ function pidIn(text: string): number | null {
   const m = /pid (\d+)/.exec(text);
   return m ? Number(m[1]) : null;
 }
-
-export { alive };
