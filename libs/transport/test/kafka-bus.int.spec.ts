@@ -8,6 +8,7 @@ import { Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { BusClosedError, type Envelope } from '../src/bus';
 import { KafkaBus, type KafkaBusOptions } from '../src/kafka-bus';
+import type { KafkaLogLine } from '../src/kafka-log';
 import { busContract } from './bus.contract';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
@@ -90,8 +91,8 @@ describe('KafkaBus specifics', () => {
     let n = 0;
     return (label: string) => `${RUN}.${label}.x${++n}`;
   })();
-  const bus = () => {
-    const b = makeBus();
+  const bus = (opts: Partial<KafkaBusOptions> = {}) => {
+    const b = makeBus(opts);
     buses.push(b);
     return b;
   };
@@ -180,7 +181,8 @@ describe('KafkaBus specifics', () => {
   });
 
   it('drops a reply whose requester’s topic no longer exists instead of failing the handler', async () => {
-    const b = bus();
+    const lines: KafkaLogLine[] = [];
+    const b = bus({ log: (l) => lines.push(l) });
     const orphan: Envelope = {
       topic: 't',
       key: 'k',
@@ -189,6 +191,9 @@ describe('KafkaBus specifics', () => {
       correlationId: 'gone:1',
     };
     await expect(b.reply(orphan, 2)).resolves.toBeUndefined();
+    expect(lines.map((l) => `${l.level} ${l.message}`)).toEqual([
+      `warn reply to _reply.${RUN}-gone dropped: topic does not exist`,
+    ]);
   });
 
   it('rejects bad input with clear errors and stays usable', async () => {

@@ -89,13 +89,16 @@ export interface WallPoint {
   readonly label: string;
   readonly policy: BatchPolicy;
   readonly size: number;
-  /** Switch servers (the bench scenario runs at scale 1). */
-  readonly servers: number;
+  /** The switch stage model of the run (the bench scenario runs at scale 1). */
+  readonly stage: { readonly servers: number; readonly fixedMs: number; readonly perTxnMs: number };
   readonly paymentsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly eventLoopUtilization: number;
+  /** CPU seconds per 1,000 answered payments (declines included) and per 1,000 successful ones. */
   readonly cpuSecPer1000: number;
+  readonly cpuSecPer1000Success: number;
+  readonly successShare: number;
   readonly meanBatch: number;
   readonly invariantsOk: boolean;
   readonly run: InprocRun;
@@ -258,25 +261,40 @@ export async function runSweepPoint(
  * The in-process bench scenario (bench-scenario.ts) with its batch policy replaced and breakers off;
  * `servers` (when given) replaces the switch's server count, so big batches can form.
  */
-function wallScenario(baseFile: string, policy: BatchPolicy, size: number, servers?: number): Scenario {
+function wallScenario(baseFile: string, p: WallPointSpec): Scenario {
+  const { policy, size, stage } = p;
   const raw = JSON.parse(JSON.stringify(benchScenario(baseFile, 'upi'))) as Record<string, unknown> & {
     topology: { switch: Record<string, unknown> & { stage: Record<string, unknown> } };
     strategies: Record<string, unknown> & { batch: Record<string, unknown> };
   };
   raw.strategies = { ...raw.strategies, breaker: 'off', batch: { ...raw.strategies.batch, policy, size } };
-  if (servers !== undefined)
-    raw.topology.switch = { ...raw.topology.switch, stage: { ...raw.topology.switch.stage, servers } };
+  if (stage)
+    raw.topology.switch = { ...raw.topology.switch, stage: { ...raw.topology.switch.stage, ...stage } };
   return parseScenario(JSON.stringify(raw), 'json', `${baseFile} (bench, batch ${policy}/${size})`);
+}
+
+interface WallPointSpec {
+  readonly label: string;
+  readonly policy: BatchPolicy;
+  readonly size: number;
+  /** Replaces part of the switch stage model. */
+  readonly stage?: { readonly servers: number; readonly fixedMs: number; readonly perTxnMs: number };
 }
 
 /**
  * The wall-clock points. With the bench scenario's 120 switch servers a server is nearly always free,
- * so adaptive batches stay near 1; the third point keeps one server so that real batches form.
+ * so adaptive batches stay near 1. The third point has one server whose batch costs a flat 20 ms (no
+ * per-payment cost), so big batches form while the model still lets CPU be the limit.
  */
-const WALL_POINTS: readonly { policy: BatchPolicy; size: number; servers?: number }[] = [
-  { policy: 'fixed', size: 1 },
-  { policy: 'adaptive', size: 500 },
-  { policy: 'adaptive', size: 500, servers: 1 },
+const WALL_POINTS: readonly WallPointSpec[] = [
+  { label: 'fixed 1', policy: 'fixed', size: 1 },
+  { label: 'adaptive 500', policy: 'adaptive', size: 500 },
+  {
+    label: 'adaptive 500, 1 server 20 ms flat',
+    policy: 'adaptive',
+    size: 500,
+    stage: { servers: 1, fixedMs: 20, perTxnMs: 0 },
+  },
 ];
 
 export interface BatchSweepOptions {
@@ -299,28 +317,31 @@ export async function runBatchSweep(o: BatchSweepOptions): Promise<BatchSweep> {
   }
 
   const wallClock: WallPoint[] = [];
-  for (const { policy, size, servers } of WALL_POINTS) {
-    const label = `${policy} ${size}${servers === undefined ? '' : `, ${servers} server${servers > 1 ? 's' : ''}`}`;
+  for (const spec of WALL_POINTS) {
+    const { label, policy, size } = spec;
     const log = o.progress(`batch wall-clock ${label}`);
     const run = await runInproc({
-      scenario: wallScenario(o.baseScenario, policy, size, servers),
+      scenario: wallScenario(o.baseScenario, spec),
       concurrency: o.concurrency,
       warmupSec: o.warmupSec,
       measureSec: WALL_MEASURE_SEC,
-      keyPrefix: `batch-${policy}-${size}-${servers ?? 'all'}`,
+      keyPrefix: `batch-wall-${WALL_POINTS.indexOf(spec)}`,
       progress: log,
     });
     const perCpuSec = run.paymentsPerCpuSec;
+    const okPerCpuSec = perCpuSec * run.successShare;
     const w: WallPoint = {
       label,
       policy,
       size,
-      servers: servers ?? scenarioServers(o.baseScenario),
+      stage: spec.stage ?? scenarioStage(o.baseScenario),
       paymentsPerSec: run.paymentsPerSec,
       p50Ms: run.latencyMs.p50,
       p99Ms: run.latencyMs.p99,
       eventLoopUtilization: run.eventLoopUtilization,
       cpuSecPer1000: perCpuSec > 0 ? round4(1000 / perCpuSec) : 0,
+      cpuSecPer1000Success: okPerCpuSec > 0 ? round4(1000 / okPerCpuSec) : 0,
+      successShare: run.successShare,
       meanBatch: run.meanBatch,
       invariantsOk: run.invariantsOk,
       run,
@@ -334,7 +355,7 @@ export async function runBatchSweep(o: BatchSweepOptions): Promise<BatchSweep> {
       `Model numbers, not CPU measurements: every sweep point is one run on the virtual clock (deterministic, so no repetitions), the switch a single server costing ${SEED_MODEL.fixedMs} ms + ${SEED_MODEL.perTxnMs} ms × n per batch of n (the seed model), banks p50 ${BENCH_BANK_LATENCY_MS.p50} ms / p99 ${BENCH_BANK_LATENCY_MS.p99} ms with capacity out of the way, no faults, breaker off, FIFO, customer payments only.`,
       `Saturated points offer ${SATURATING_TPS}/s (above every point's predicted capacity); moderate points offer ${MODERATE_SHARE * 100} % of the point's predicted capacity at its configured size. Figures cover the steady window, the first and last ${TRIM_SEC} s of ${SWEEP_DURATION_SEC} s left out; latency is of successful payments only; dropped shares are of the answers in the window.`,
       'predicted.atSize is the seed formula at the configured size (b·1000/(20+2b) txn/s, (20+2b)/b ms per txn); predicted.atMeanBatch the same at the batch size the run actually formed.',
-      `wallClock: the in-process closed loop (inproc.ts, ${o.concurrency} payers, wall clock, the bench scenario at scale 1) with batch fixed/1 vs adaptive/500, plus adaptive/500 with one switch server so that big batches really form; 1 run of ${WALL_MEASURE_SEC} s each: what batching costs our code in CPU. The modelled batch service time is a timer, not CPU, so a point held back by the model shows idle CPU (low ELU), not a slower code path.`,
+      `wallClock: the in-process closed loop (inproc.ts, ${o.concurrency} payers, wall clock, the bench scenario at scale 1) with batch fixed/1 vs adaptive/500, plus adaptive/500 on one switch server costing a flat 20 ms per batch so that big batches really form while CPU stays the limit; 1 run of ${WALL_MEASURE_SEC} s each: what batching costs our code in CPU. The modelled batch service time is a timer, not CPU, so a point held back by the model shows idle CPU (low ELU), not a slower code path.`,
       "reference rows are Mojaloop's published position-handler figures (theirs, on their hardware), for the shape only.",
     ],
     config: {
@@ -353,8 +374,9 @@ export async function runBatchSweep(o: BatchSweepOptions): Promise<BatchSweep> {
   };
 }
 
-function scenarioServers(baseFile: string): number {
-  return benchScenario(baseFile, 'upi').topology.switch.stage.servers;
+function scenarioStage(baseFile: string): WallPoint['stage'] {
+  const { servers, fixedMs, perTxnMs } = benchScenario(baseFile, 'upi').topology.switch.stage;
+  return { servers, fixedMs, perTxnMs };
 }
 
 function round2(x: number): number {

@@ -93,7 +93,7 @@ export function batchTable(s: BatchSweep): string {
   );
   for (const w of s.wallClock)
     lines.push(
-      `    ${w.label.padEnd(24)}${pad(w.paymentsPerSec, 7)} pay/s  p50 ${w.p50Ms} ms  p99 ${w.p99Ms} ms  mean batch ${w.meanBatch}  ELU ${w.eventLoopUtilization}  ${w.cpuSecPer1000} CPU-s per 1,000 payments${w.invariantsOk ? '' : '  invariants FAILED'}`,
+      `    ${w.label.padEnd(34)}${pad(w.paymentsPerSec, 7)} pay/s  p50 ${w.p50Ms} ms  p99 ${w.p99Ms} ms  mean batch ${w.meanBatch}  ELU ${w.eventLoopUtilization}  ok ${(w.successShare * 100).toFixed(1)} %  CPU-s per 1,000 payments ${w.cpuSecPer1000} (per 1,000 successful ${w.cpuSecPer1000Success})${w.invariantsOk ? '' : '  invariants FAILED'}`,
     );
   return lines.join('\n');
 }
