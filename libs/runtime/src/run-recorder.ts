@@ -39,6 +39,15 @@ export class RunRecorder {
   /** Requests the PSP refused as malformed (4xx); a generator bug if non-zero. */
   rejected = 0;
 
+  constructor(
+    private readonly listener?: (
+      offeredAtMs: number,
+      answeredAtMs: number,
+      category: Category,
+      a: Answer,
+    ) => void,
+  ) {}
+
   get succeeded(): number {
     return this.byStatus.SUCCESS + this.byStatus.DEEMED;
   }
@@ -62,6 +71,7 @@ export class RunRecorder {
     this.all.push(latency);
     this.byClass.get(category)!.push(latency);
     if (a.code === 'QD' || a.code === 'QS') this.missed.set(category, this.missed.get(category)! + 1);
+    this.listener?.(offeredAtMs, answeredAtMs, category, a);
   }
 
   /** A request still without an outcome when the run ended. */

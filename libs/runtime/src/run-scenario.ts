@@ -23,7 +23,7 @@ import {
 import { EmbeddedSystem } from './embedded-system';
 import { readBackAndCheck } from './system-invariants';
 import { driveArrivals } from './traffic-driver';
-import { RunRecorder } from './run-recorder';
+import { RunRecorder, type Answer } from './run-recorder';
 
 /** How a run passes time: the wall clock (embedded) or a virtual clock (simulated and tests). */
 export interface RunClock {
@@ -48,6 +48,8 @@ export interface RunOptions {
   readonly clock: RunClock;
   readonly mode: RunMode;
   readonly onProgress?: (p: RunProgress) => void;
+  /** Told of every final answer (times relative to the run's start), e.g. for latency of successes alone. */
+  readonly onAnswer?: (offeredAtMs: number, answeredAtMs: number, category: Category, answer: Answer) => void;
   /** How long after the curve ends in-flight payments may take to finish (run-clock ms). */
   readonly drainMs?: number;
 }
@@ -70,7 +72,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
   const { timers } = opts.clock;
   const startedAt = new Date().toISOString();
   const topology = buildTopology(scenario);
-  const recorder = new RunRecorder();
+  const recorder = new RunRecorder(opts.onAnswer);
   const t0 = timers.now();
   const rel = () => timers.now() - t0;
 

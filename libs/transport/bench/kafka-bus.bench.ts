@@ -8,6 +8,8 @@ import { KafkaBus } from '../src/kafka-bus';
  *    window of calls in flight, one consumer group; time from first publish to last delivery.
  * 2. Request/reply round trip through two bus instances (client, server), sequential and with
  *    32 requests in flight: p50/p99.
+ * 3. Group membership: how long `subscribe` takes for a new group, for a second member (a
+ *    rebalance), and how long after a member leaves its keys reach the remaining member.
  * Uses a fresh prefix and deletes its topics afterwards.
  */
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -82,6 +84,37 @@ async function roundTrips(client: KafkaBus, server: KafkaBus): Promise<void> {
   }
 }
 
+async function membership(bus: KafkaBus): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const topic = `${RUN}.join${round}`;
+    const group = `${RUN}.jg${round}`;
+    let t = Date.now();
+    let a = 0;
+    let b = 0;
+    const subA = await bus.subscribe(topic, group, async (batch) => {
+      a += batch.length;
+    });
+    const first = Date.now() - t;
+    t = Date.now();
+    await bus.subscribe(topic, group, async (batch) => {
+      b += batch.length;
+    });
+    const second = Date.now() - t;
+    await subA.close();
+    t = Date.now();
+    await bus.publish(
+      topic,
+      Array.from({ length: 64 }, (_, i) => ({ key: `k${i}`, value: i })),
+    );
+    while (b < 64) await new Promise((resolve) => setTimeout(resolve, 2));
+    const handover = Date.now() - t;
+    console.log(
+      `subscribe, new group: ${first} ms; second member (rebalance): ${second} ms; ` +
+        `after a member left, all keys delivered to the other within ${handover} ms (a=${a})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const bus = new KafkaBus({ brokers: BROKERS, instanceId: `${RUN}-a` });
   const server = new KafkaBus({ brokers: BROKERS, instanceId: `${RUN}-b` });
@@ -90,6 +123,7 @@ async function main(): Promise<void> {
     await bus.start();
     await server.start();
     console.log(`two buses started in ${Date.now() - t0} ms`);
+    await membership(bus);
     await throughput(bus);
     await roundTrips(bus, server);
   } finally {

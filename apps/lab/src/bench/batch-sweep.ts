@@ -5,9 +5,7 @@ import {
   type RunResult,
   type Scenario,
 } from '../../../../libs/scenarios/src';
-import type { Category } from '../../../../libs/domain/src';
-import { RunRecorder, runScenario, summarise, virtualClock } from '../../../../libs/runtime/src';
-import type { Answer } from '../../../../libs/runtime/src';
+import { runScenario, summarise, virtualClock, type Answer } from '../../../../libs/runtime/src';
 import {
   BENCH_BANK_CAPACITY_TPS,
   BENCH_BANK_LATENCY_MS,
@@ -192,24 +190,18 @@ interface AnswerRecord {
 }
 
 /**
- * Runs the scenario on the virtual clock, capturing every answer. The result JSON gives latency over
- * all answers (queue drops included) only, so the recorder's `answer` is wrapped for the duration of
- * the run to keep the successful payments' latency apart; the original is restored afterwards.
+ * Runs the scenario on the virtual clock, capturing every answer: the result JSON gives latency over
+ * all answers (queue drops included), and the sweep wants the successful payments' alone.
  */
 async function runCapturing(scenario: Scenario): Promise<{ result: RunResult; answers: AnswerRecord[] }> {
   const answers: AnswerRecord[] = [];
-  const proto = RunRecorder.prototype;
-  const original = proto.answer;
-  proto.answer = function (this: RunRecorder, offeredAt: number, answeredAt: number, c: Category, a: Answer) {
-    answers.push({ answeredAt, latency: answeredAt - offeredAt, status: a.status, code: a.code });
-    original.call(this, offeredAt, answeredAt, c, a);
-  };
-  try {
-    const result = await runScenario(scenario, { clock: virtualClock(), mode: 'simulated' });
-    return { result, answers };
-  } finally {
-    proto.answer = original;
-  }
+  const result = await runScenario(scenario, {
+    clock: virtualClock(),
+    mode: 'simulated',
+    onAnswer: (offeredAt, answeredAt, _c, a) =>
+      answers.push({ answeredAt, latency: answeredAt - offeredAt, status: a.status, code: a.code }),
+  });
+  return { result, answers };
 }
 
 export async function runSweepPoint(

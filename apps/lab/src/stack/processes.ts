@@ -69,8 +69,18 @@ export async function stopPid(
 }
 
 /** Runs an infra script (infra/kafka/kafka.sh, infra/redis/redis.sh); returns its exit code and output. */
-export function infra(root: string, script: string, arg: string): { code: number; out: string } {
-  const r = spawnSync('bash', [script, arg], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+export function infra(
+  root: string,
+  script: string,
+  arg: string,
+  env: Record<string, string> = {},
+): { code: number; out: string } {
+  const r = spawnSync('bash', [script, arg], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 

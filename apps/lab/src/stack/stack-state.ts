@@ -25,7 +25,12 @@ export interface StackState {
   readonly startedAt: string;
   readonly root: string;
   readonly infra: {
-    readonly kafka: { readonly brokers: string; readonly startedByStack: boolean };
+    readonly kafka: {
+      readonly brokers: string;
+      /** Absent in state files written before it was recorded: the broker port + 1. */
+      readonly controllerPort?: number;
+      readonly startedByStack: boolean;
+    };
     readonly redis: { readonly url: string; readonly startedByStack: boolean };
   };
   readonly components: ComponentState[];

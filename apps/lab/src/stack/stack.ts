@@ -27,8 +27,40 @@ export interface StackUpOptions {
 
 const KAFKA = 'infra/kafka/kafka.sh';
 const REDIS = 'infra/redis/redis.sh';
-const BROKERS = '127.0.0.1:9092';
-const REDIS_URL = 'redis://127.0.0.1:6390';
+
+/**
+ * The broker and Redis ports, from the infra scripts' own variables (KAFKA_PORT,
+ * KAFKA_CONTROLLER_PORT, REDIS_PORT; defaults 9092/9093/6390). A fault test that restarts the broker
+ * or Redis points its stack at its own instances, so other stacks on this host are left alone.
+ */
+function infraPorts(env: NodeJS.ProcessEnv = process.env) {
+  const kafka = Number(env.KAFKA_PORT ?? 9092);
+  const redis = Number(env.REDIS_PORT ?? 6390);
+  const controller = Number(env.KAFKA_CONTROLLER_PORT ?? kafka + 1);
+  for (const [name, v] of [
+    ['KAFKA_PORT', kafka],
+    ['KAFKA_CONTROLLER_PORT', controller],
+    ['REDIS_PORT', redis],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`${name} must be a port number`);
+  return {
+    brokers: `127.0.0.1:${kafka}`,
+    redisUrl: `redis://127.0.0.1:${redis}`,
+    env: { KAFKA_PORT: String(kafka), KAFKA_CONTROLLER_PORT: String(controller), REDIS_PORT: String(redis) },
+  };
+}
+
+/** The infra scripts' port variables for a stack already up (from its state). */
+function infraEnvOf(state: StackState | null): Record<string, string> {
+  if (!state) return infraPorts().env;
+  const kafka = Number(state.infra.kafka.brokers.split(':').pop());
+  const redis = Number(new URL(state.infra.redis.url).port);
+  return {
+    KAFKA_PORT: String(kafka),
+    KAFKA_CONTROLLER_PORT: String(state.infra.kafka.controllerPort ?? kafka + 1),
+    REDIS_PORT: String(redis),
+  };
+}
 
 /** The repository root (where package.json names upi-loadlab), from source or from dist. */
 export function repoRoot(): string {
@@ -74,8 +106,11 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const healthMs = o.healthTimeoutMs ?? 60_000;
 
-  const redisStarted = ensureInfra(root, REDIS, 'redis', log);
-  const kafkaStarted = ensureInfra(root, KAFKA, 'kafka', log);
+  const ports = infraPorts();
+  const redisStarted = ensureInfra(root, REDIS, 'redis', log, ports.env);
+  const kafkaStarted = ensureInfra(root, KAFKA, 'kafka', log, ports.env);
+  const BROKERS = ports.brokers;
+  const REDIS_URL = ports.redisUrl;
 
   const common = {
     KAFKA_BROKERS: BROKERS,
@@ -125,7 +160,11 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
     startedAt: new Date().toISOString(),
     root,
     infra: {
-      kafka: { brokers: BROKERS, startedByStack: kafkaStarted },
+      kafka: {
+        brokers: BROKERS,
+        controllerPort: Number(ports.env.KAFKA_CONTROLLER_PORT),
+        startedByStack: kafkaStarted,
+      },
       redis: { url: REDIS_URL, startedByStack: redisStarted },
     },
     components,
@@ -161,8 +200,9 @@ export async function stackDown(log: (l: string) => void = console.log): Promise
       }
     }),
   );
-  if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop').out);
-  if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop').out);
+  const env = infraEnvOf(state);
+  if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop', env).out);
+  if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop', env).out);
   rmSync(statePath(root), { force: true });
 }
 
@@ -178,10 +218,21 @@ export async function stackStatus(): Promise<{ state: StackState | null; compone
   const root = repoRoot();
   const state = readState(root);
   const out: ComponentStatus[] = [];
-  const kafka = infra(root, KAFKA, 'status');
-  const redis = infra(root, REDIS, 'status');
-  out.push({ name: 'kafka', up: kafka.code === 0, url: `PLAINTEXT://${BROKERS}`, pid: pidIn(kafka.out) });
-  out.push({ name: 'redis', up: redis.code === 0, url: REDIS_URL, pid: pidIn(redis.out) });
+  const env = infraEnvOf(state);
+  const kafka = infra(root, KAFKA, 'status', env);
+  const redis = infra(root, REDIS, 'status', env);
+  out.push({
+    name: 'kafka',
+    up: kafka.code === 0,
+    url: `PLAINTEXT://127.0.0.1:${env.KAFKA_PORT}`,
+    pid: pidIn(kafka.out),
+  });
+  out.push({
+    name: 'redis',
+    up: redis.code === 0,
+    url: `redis://127.0.0.1:${env.REDIS_PORT}`,
+    pid: pidIn(redis.out),
+  });
   for (const c of state?.components ?? []) {
     let up = isOurs(c.pid, scriptOf(root, c.app));
     if (up) {
@@ -268,14 +319,20 @@ export function describe(state: StackState): string {
   return lines.join('\n');
 }
 
-function ensureInfra(root: string, script: string, name: string, log: (l: string) => void): boolean {
-  if (infra(root, script, 'status').code === 0) {
+function ensureInfra(
+  root: string,
+  script: string,
+  name: string,
+  log: (l: string) => void,
+  env: Record<string, string>,
+): boolean {
+  if (infra(root, script, 'status', env).code === 0) {
     log(`${name}: already running, left as it is`);
     return false;
   }
-  const s = infra(root, script, 'start');
+  const s = infra(root, script, 'start', env);
   if (s.code !== 0) throw new Error(`${name} did not start:\n${s.out}`);
-  const w = infra(root, script, 'wait');
+  const w = infra(root, script, 'wait', env);
   if (w.code !== 0) throw new Error(`${name} started but does not answer:\n${w.out}`);
   log(`${name}: started`);
   return true;

@@ -1,0 +1,199 @@
+import { readState } from '../src/stack/stack-state';
+import { alive, sleep } from '../src/stack/processes';
+import { stackKill, stackRestart, stackStart, stackStatus } from '../src/stack/stack';
+import type { StackState } from '../src/stack/stack-state';
+import {
+  buildApps,
+  countInLog,
+  ensureInfra,
+  expectInvariants,
+  infraOk,
+  infraPid,
+  KAFKA_SH,
+  privateStackDir,
+  quiet,
+  REDIS_SH,
+  root,
+  runWithFault,
+  stackDown,
+  summarise,
+  upSmokeStack,
+  useInfraPorts,
+} from './live-harness';
+
+/*
+ * The live-mode faults (issue 3), each injected mid-run while the smoke scenario's load flows, on a
+ * fresh stack (fresh run id: its own ledger, clearing journal and consumer groups, so each run's
+ * invariants cover that run only). Kafka and Redis are this file's own instances on their own ports:
+ * the broker and Redis restarts must not disturb any other stack on the host.
+ */
+jest.setTimeout(180_000);
+
+const LOAD_SEC = 14;
+const INJECT_AT_SEC = 5;
+const BASE_PORT = 38080;
+useInfraPorts(9392, 6392);
+privateStackDir();
+
+let started = { kafka: false, redis: false };
+let state: StackState | null = null;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+beforeAll(() => {
+  buildApps();
+  started = ensureInfra();
+});
+
+afterEach(async () => {
+  if (state) await stackDown(quiet); // even when a test failed
+  state = null;
+});
+
+afterAll(() => {
+  if (started.kafka) infraOk(KAFKA_SH, 'stop');
+  if (started.redis) infraOk(REDIS_SH, 'stop');
+});
+
+const component = (name: string) => readState(root)!.components.find((c) => c.name === name)!;
+
+test('kill -9 of the bank process mid-run, then restart: all terminal, money conserved, no double debit', async () => {
+  state = await upSmokeStack(BASE_PORT);
+  const before = component('bank-1');
+  const startsBefore = countInLog(before.log, /accounts of .* (opened|found in Redis)/);
+
+  const { result, fault, injectedAtSec } = await runWithFault(state, LOAD_SEC, INJECT_AT_SEC, async () => {
+    const killed = stackKill('bank');
+    while (alive(before.pid)) await sleep(20);
+    // Down for a while under load: the switch's debits and credits to it time out.
+    const upWhileKilled = (await stackStatus()).components.find((c) => c.name === 'bank-1')!.up;
+    await sleep(1500);
+    const restarted = await stackStart('bank');
+    return { killed, upWhileKilled, restarted };
+  });
+  const after = component('bank-1');
+  log(
+    summarise(
+      'bank kill -9',
+      result,
+      `injected at ${injectedAtSec.toFixed(1)} s: ${fault.killed.join(', ')}`,
+    ),
+  );
+
+  // The fault happened: the old process was killed, seen down, and a new one found its accounts.
+  expect(fault.killed).toEqual([`bank-1 (pid ${before.pid}) SIGKILL`]);
+  expect(fault.upWhileKilled).toBe(false);
+  expect(after.pid).not.toBe(before.pid);
+  expect(alive(before.pid)).toBe(false);
+  expect(countInLog(after.log, /accounts of .* found in Redis/)).toBe(1);
+  expect(countInLog(after.log, /accounts of .* (opened|found in Redis)/)).toBe(startsBefore + 1);
+  // While every bank was gone, payments could not succeed: the run saw it.
+  expect(result.outcomes.byStatus.SUCCESS).toBeLessThan(result.completed);
+
+  expect(result.offered).toBeGreaterThan(500);
+  expect(result.completed).toBe(result.offered);
+  expectInvariants(result);
+});
+
+test('hard restart of clearing mid-run: settlement nets to zero, nothing counted twice', async () => {
+  state = await upSmokeStack(BASE_PORT);
+  const before = component('clearing');
+  // After the first settlement cycle closes (5 s), so the journal holds entries to replay.
+  const { result, fault, injectedAtSec } = await runWithFault(state, LOAD_SEC, 7, async () => {
+    const restarted = await stackRestart('clearing', true);
+    const health = (await (await fetch(`${component('clearing').url}/healthz`)).json()) as {
+      replayed?: number;
+    };
+    return { restarted, replayed: health.replayed ?? 0 };
+  });
+  const after = component('clearing');
+  log(
+    summarise(
+      'clearing restart --hard',
+      result,
+      `injected at ${injectedAtSec.toFixed(1)} s, replayed ${fault.replayed} journaled entries`,
+    ),
+  );
+
+  // The fault happened: a new process that rebuilt its totals from the journal.
+  expect(after.pid).not.toBe(before.pid);
+  expect(alive(before.pid)).toBe(false);
+  expect(fault.replayed).toBeGreaterThan(0);
+
+  expect(result.offered).toBeGreaterThan(500);
+  expect(result.completed).toBe(result.offered);
+  // 'settlement matches ledger per bank' is the no-double-count check: clearing's totals per bank
+  // equal each bank's ledger change; 'settlement nets to zero' too.
+  expectInvariants(result);
+  expect(Object.keys(result.settlement.netPositions).length).toBeGreaterThan(1);
+});
+
+test('Kafka broker kill -9 and restart mid-run: the system recovers by itself, invariants hold', async () => {
+  state = await upSmokeStack(BASE_PORT);
+  const pidsBefore = state.components.map((c) => c.pid);
+  const brokerBefore = infraPid(KAFKA_SH);
+  expect(brokerBefore).not.toBeNull();
+
+  const { result, fault, injectedAtSec } = await runWithFault(
+    state,
+    LOAD_SEC,
+    INJECT_AT_SEC,
+    async () => {
+      process.kill(brokerBefore!, 'SIGKILL');
+      while (alive(brokerBefore)) await sleep(20);
+      await sleep(2000); // an outage, not a blip
+      infraOk(KAFKA_SH, 'start');
+      infraOk(KAFKA_SH, 'wait');
+      return { brokerAfter: infraPid(KAFKA_SH) };
+    },
+    { drainMs: 60_000 },
+  );
+  log(
+    summarise(
+      'kafka kill -9',
+      result,
+      `injected at ${injectedAtSec.toFixed(1)} s, broker pid ${brokerBefore} -> ${fault.brokerAfter}`,
+    ),
+  );
+
+  expect(fault.brokerAfter).not.toBeNull();
+  expect(fault.brokerAfter).not.toBe(brokerBefore);
+  // Recovered by itself: no service was restarted, every one is still up and healthy.
+  const status = await stackStatus();
+  for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
+  expect(readState(root)!.components.map((c) => c.pid)).toEqual(pidsBefore);
+  // Payments after the outage succeed again (the last seconds of the curve).
+  const last = result.timeline.filter((p) => p.t >= LOAD_SEC - 3 && p.t < LOAD_SEC);
+  expect(last.reduce((a, p) => a + p.success, 0)).toBeGreaterThan(0);
+
+  expect(result.offered).toBeGreaterThan(500);
+  expectInvariants(result);
+});
+
+test('Redis kill -9 and restart mid-run: no committed ledger entry lost', async () => {
+  state = await upSmokeStack(BASE_PORT);
+  const redisBefore = infraPid(REDIS_SH);
+  expect(redisBefore).not.toBeNull();
+
+  const { result, fault, injectedAtSec } = await runWithFault(state, LOAD_SEC, INJECT_AT_SEC, async () => {
+    process.kill(redisBefore!, 'SIGKILL');
+    while (alive(redisBefore)) await sleep(20);
+    await sleep(1000);
+    infraOk(REDIS_SH, 'start');
+    return { redisAfter: infraPid(REDIS_SH) };
+  });
+  log(
+    summarise(
+      'redis kill -9',
+      result,
+      `injected at ${injectedAtSec.toFixed(1)} s, redis pid ${redisBefore} -> ${fault.redisAfter}`,
+    ),
+  );
+
+  expect(fault.redisAfter).not.toBeNull();
+  expect(fault.redisAfter).not.toBe(redisBefore);
+  expect(result.offered).toBeGreaterThan(500);
+  // The AOF (appendfsync always) kept every acknowledged write: money conserved and every balance
+  // = opening ± its payments, read back from the restarted Redis.
+  expectInvariants(result);
+  expect(result.outcomes.byStatus.SUCCESS).toBeGreaterThan(result.offered * 0.3);
+});
