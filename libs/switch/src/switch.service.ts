@@ -17,6 +17,7 @@ import { TOPICS } from '../../transport/src/topics';
 import {
   Coordinator,
   type CoordinatorConfig,
+  type DecisionRecord,
   type Effects,
   type Outcome,
   type TxnSpec,
@@ -74,6 +75,8 @@ export class SwitchService {
   private readonly waiters = new Map<string, Envelope[]>();
   private readonly outbox = new Map<string, OutMessage[]>();
   private flushScheduled = false;
+  /** Decision records waiting for the next flush's single append. */
+  private unlogged: DecisionRecord[] = [];
   private subs: Subscription[] = [];
   private readonly stage: SwitchStage<Work>;
   private readonly admission: LegAdmission;
@@ -261,14 +264,8 @@ export class SwitchService {
     }
     for (const req of fx.send) this.enqueue(TOPICS.bankReq(req.bank), req.account, req);
     if (fx.persist.length > 0) {
-      const txnIds = [...new Set(fx.persist.map((r) => r.txnId))];
-      this.opts.log.append(fx.persist).then(
-        () => {
-          for (const id of txnIds) this.apply(this.coordinator.decisionDurable(id, timers.now()));
-        },
-        // A decision that cannot be made durable is never acted on; presumed abort covers it on recovery.
-        (err: unknown) => console.error('decision log append failed', err),
-      );
+      for (const r of fx.persist) this.unlogged.push(r);
+      this.scheduleFlush();
     }
     for (const o of fx.outcomes) this.settleOutcome(o);
     for (const r of fx.resolutions) {
@@ -322,19 +319,39 @@ export class SwitchService {
     }
   }
 
-  /** Messages produced while handling one batch leave together: one publish per topic. */
   private enqueue(topic: string, key: string, value: BankReq | SettlementEntry): void {
     let q = this.outbox.get(topic);
     if (!q) this.outbox.set(topic, (q = []));
     q.push({ key, value });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
     }
   }
 
+  /**
+   * Everything one batch produced leaves together: one decision-log append (one Raft proposal once
+   * the log is replicated) and one publish per topic.
+   */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.unlogged.length > 0) {
+      const records = this.unlogged;
+      this.unlogged = [];
+      const txnIds = [...new Set(records.map((r) => r.txnId))];
+      this.opts.log.append(records).then(
+        () => {
+          const now = this.opts.timers.now();
+          for (const id of txnIds) this.apply(this.coordinator.decisionDurable(id, now));
+        },
+        // A decision that cannot be made durable is never acted on; presumed abort covers it on recovery.
+        (err: unknown) => console.error('decision log append failed', err),
+      );
+    }
     for (const [topic, msgs] of this.outbox) {
       void this.opts.bus
         .publish(topic, msgs)
