@@ -10,7 +10,6 @@ import {
   infraOk,
   infraPid,
   KAFKA_SH,
-  privateStackDir,
   quiet,
   REDIS_SH,
   root,
@@ -33,7 +32,6 @@ const LOAD_SEC = 14;
 const INJECT_AT_SEC = 5;
 const BASE_PORT = 38080;
 useInfraPorts(9392, 6392);
-privateStackDir();
 
 let started = { kafka: false, redis: false };
 let state: StackState | null = null;
@@ -98,13 +96,20 @@ test('hard restart of clearing mid-run: settlement nets to zero, nothing counted
   state = await upSmokeStack(BASE_PORT);
   const before = component('clearing');
   // After the first settlement cycle closes (5 s), so the journal holds entries to replay.
-  const { result, fault, injectedAtSec } = await runWithFault(state, LOAD_SEC, 7, async () => {
-    const restarted = await stackRestart('clearing', true);
-    const health = (await (await fetch(`${component('clearing').url}/healthz`)).json()) as {
-      replayed?: number;
-    };
-    return { restarted, replayed: health.replayed ?? 0 };
-  });
+  const { result, fault, injectedAtSec } = await runWithFault(
+    state,
+    LOAD_SEC,
+    7,
+    async () => {
+      const restarted = await stackRestart('clearing', true);
+      const health = (await (await fetch(`${component('clearing').url}/healthz`)).json()) as {
+        replayed?: number;
+      };
+      return { restarted, replayed: health.replayed ?? 0 };
+    },
+    // The new process joins its group only once the killed member's session (10 s) has expired.
+    { readBackMs: 40_000 },
+  );
   const after = component('clearing');
   log(
     summarise(
@@ -133,7 +138,7 @@ test('Kafka broker kill -9 and restart mid-run: the system recovers by itself, i
   const brokerBefore = infraPid(KAFKA_SH);
   expect(brokerBefore).not.toBeNull();
 
-  const { result, fault, injectedAtSec } = await runWithFault(
+  const { result, fault, injectedAtSec, injectDoneSec } = await runWithFault(
     state,
     LOAD_SEC,
     INJECT_AT_SEC,
@@ -145,25 +150,40 @@ test('Kafka broker kill -9 and restart mid-run: the system recovers by itself, i
       infraOk(KAFKA_SH, 'wait');
       return { brokerAfter: infraPid(KAFKA_SH) };
     },
-    { drainMs: 60_000 },
+    { drainMs: 60_000, readBackMs: 30_000 },
   );
   log(
     summarise(
       'kafka kill -9',
       result,
-      `injected at ${injectedAtSec.toFixed(1)} s, broker pid ${brokerBefore} -> ${fault.brokerAfter}`,
+      `broker pid ${brokerBefore} -> ${fault.brokerAfter}, killed at ${injectedAtSec.toFixed(1)} s, back at ${injectDoneSec.toFixed(1)} s`,
     ),
   );
 
   expect(fault.brokerAfter).not.toBeNull();
   expect(fault.brokerAfter).not.toBe(brokerBefore);
+  // Every service saw the broker go away.
+  for (const c of state.components)
+    expect({ name: c.name, refused: countInLog(c.log, /ECONNREFUSED 127\.0\.0\.1:9392/) > 0 }).toEqual({
+      name: c.name,
+      refused: true,
+    });
   // Recovered by itself: no service was restarted, every one is still up and healthy.
   const status = await stackStatus();
   for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
   expect(readState(root)!.components.map((c) => c.pid)).toEqual(pidsBefore);
-  // Payments after the outage succeed again (the last seconds of the curve).
-  const last = result.timeline.filter((p) => p.t >= LOAD_SEC - 3 && p.t < LOAD_SEC);
-  expect(last.reduce((a, p) => a + p.success, 0)).toBeGreaterThan(0);
+  // The outage was seen (no payment completed in the second after the kill) and payments succeed
+  // again once the broker is back.
+  const at = (sec: number) => result.timeline.find((p) => p.t === sec)!;
+  expect(at(Math.ceil(injectedAtSec)).completed).toBe(0);
+  const after = result.timeline.filter((p) => p.t >= Math.ceil(injectDoneSec));
+  expect(after.reduce((a, p) => a + p.success, 0)).toBeGreaterThan(100);
+  // Payments whose ReqPay the PSP could not hand to the broker during the outage stay PENDING at the
+  // PSP (its status checks start 90 s after acceptance); they never reached the switch, so no money
+  // moved for them: the ledger invariants below (every balance = opening ± registered payments) would
+  // see it otherwise. Every other one was answered.
+  expect(result.completed + result.outcomes.byStatus.PENDING).toBe(result.offered);
+  expect(result.extensions?.rejected).toBe(0);
 
   expect(result.offered).toBeGreaterThan(500);
   expectInvariants(result);
@@ -191,6 +211,8 @@ test('Redis kill -9 and restart mid-run: no committed ledger entry lost', async 
 
   expect(fault.redisAfter).not.toBeNull();
   expect(fault.redisAfter).not.toBe(redisBefore);
+  // The bank process's ledger lost its connection (and reconnected: the invariants read it back).
+  expect(countInLog(component('bank-1').log, /ECONNREFUSED 127\.0\.0\.1:6392/)).toBeGreaterThan(0);
   expect(result.offered).toBeGreaterThan(500);
   // The AOF (appendfsync always) kept every acknowledged write: money conserved and every balance
   // = opening ± its payments, read back from the restarted Redis.

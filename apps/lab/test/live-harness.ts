@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, type RunResult } from '../../../libs/scenarios/src';
@@ -75,8 +75,12 @@ export function smoke(durationSec: number) {
   return loadScenario(join(root, 'scenarios/smoke.yaml'), { durationSec });
 }
 
-/** A fresh stack (fresh run id: its own ledger, journal and consumer groups) on the smoke scenario. */
+/**
+ * A fresh stack (fresh run id: its own ledger, journal and consumer groups) on the smoke scenario,
+ * with its state and logs in a fresh folder (so a test reads only its own processes' logs).
+ */
 export function upSmokeStack(basePort: number): Promise<StackState> {
+  privateStackDir();
   return stackUp({ scenario: join(root, 'scenarios/smoke.yaml'), basePort, log: quiet });
 }
 
@@ -89,7 +93,7 @@ export async function runWithFault<T>(
   atSec: number,
   inject: () => Promise<T>,
   opts: Omit<LiveRunOptions, 'targets'> = {},
-): Promise<{ result: RunResult; fault: T; injectedAtSec: number }> {
+): Promise<{ result: RunResult; fault: T; injectedAtSec: number; injectDoneSec: number }> {
   const started = Date.now();
   const run = runLive(smoke(durationSec), { ...opts, targets: liveTargets(state) });
   // A run that fails early must not leave the injection hanging unobserved.
@@ -99,7 +103,11 @@ export async function runWithFault<T>(
   if (runError) throw runError;
   const injectedAtSec = (Date.now() - started) / 1000;
   const fault = await inject();
-  return { result: await run, fault, injectedAtSec };
+  const injectDoneSec = (Date.now() - started) / 1000;
+  const result = await run;
+  // Kept beside the stack's logs, for a look after a failure.
+  writeFileSync(join(process.env.UPI_STACK_DIR ?? tmpdir(), 'result.json'), JSON.stringify(result, null, 2));
+  return { result, fault, injectedAtSec, injectDoneSec };
 }
 
 /** Every invariant of the run holds (each named, with its detail, when one does not). */

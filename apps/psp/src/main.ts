@@ -30,6 +30,12 @@ runProcess('psp', async () => {
     brokers: cfg.brokers,
     clientId: 'upi-psp',
     instanceId: `${cfg.runId}-${cfg.instance}`,
+    // minBytes is 1, so a fetch returns as soon as data arrives: a long wait costs no latency, and a
+    // short one makes every idle consumer poll the broker hundreds of times a second.
+    maxWaitTimeMs: 100,
+    // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
+    // rates; a crash redelivers at most that much more (every handler here is idempotent).
+    commitLingerMs: 20,
   });
   await kafka.start();
   const metrics = createMetrics({

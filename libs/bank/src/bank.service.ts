@@ -35,6 +35,16 @@ interface Hosted {
   readonly due: Map<number, Pending[]>;
   /** Ledger work of this bank runs one batch at a time, in completion order. */
   chain: Promise<void>;
+  /**
+   * Completed requests waiting for the ledger while a batch is in flight: they all go in the next
+   * one (group commit), so a slow round trip makes batches bigger instead of the queue longer.
+   */
+  ready: Pending[];
+  readyDone: Completion[];
+  /** A drain of `ready` is queued or running on `chain`. */
+  draining: boolean;
+  /** Reply publishes not yet acknowledged (the chain does not wait for them). */
+  readonly publishing: Set<Promise<void>>;
 }
 
 const DEFAULT_MEMO_MS = 15 * 60_000;
@@ -74,6 +84,10 @@ export class BankService {
         c: newCounters(),
         due: new Map(),
         chain: Promise.resolve(),
+        ready: [],
+        readyDone: [],
+        draining: false,
+        publishing: new Set(),
       });
     }
   }
@@ -111,9 +125,10 @@ export class BankService {
     await this.idle();
   }
 
-  /** Resolves when every bank's ledger work started so far has finished. */
+  /** Resolves when every bank's ledger work started so far has finished and its replies are published. */
   async idle(): Promise<void> {
     await Promise.all([...this.hosted.values()].map((h) => h.chain));
+    await Promise.all([...this.hosted.values()].flatMap((h) => [...h.publishing]));
   }
 
   /** Sets (or with null clears) a fault on a bank; it applies to requests arriving or completing from now on. */
@@ -164,7 +179,7 @@ export class BankService {
         h.c.dropped++;
         return;
       case 'decline-now':
-        this.run(h, () => this.process(h, [{ req, fail: adm.code }], ['decline']));
+        this.enqueue(h, [{ req, fail: adm.code }], ['decline']);
         return;
       case 'serve': {
         h.c.inFlight++;
@@ -190,7 +205,28 @@ export class BankService {
     h.c.inFlight -= items.length;
     // The fault at completion time decides: a CBS that went down meanwhile does not process its queue.
     const completions = items.map((p) => h.model.complete(p.req.op));
-    this.run(h, () => this.process(h, items, completions));
+    this.enqueue(h, items, completions);
+  }
+
+  /** Queues completed requests for the ledger; everything queued while a batch runs makes the next batch. */
+  private enqueue(h: Hosted, items: readonly Pending[], completions: readonly Completion[]): void {
+    for (const p of items) h.ready.push(p);
+    for (const c of completions) h.readyDone.push(c);
+    if (h.draining) return;
+    h.draining = true;
+    this.run(h, async () => {
+      try {
+        while (h.ready.length > 0) {
+          const batch = h.ready;
+          const done = h.readyDone;
+          h.ready = [];
+          h.readyDone = [];
+          await this.process(h, batch, done);
+        }
+      } finally {
+        h.draining = false;
+      }
+    });
   }
 
   private run(h: Hosted, work: () => Promise<void>): void {
@@ -268,7 +304,11 @@ export class BankService {
     }
     const out = replies.filter((r): r is BankResp => r !== null);
     h.c.dropped += items.length - out.length;
-    await this.publish(h, out);
+    // Not awaited: the next batch's ledger round trip overlaps this publish. The bus sends publishes
+    // in call order, so replies still leave in completion order.
+    const sent = this.publish(h, out);
+    h.publishing.add(sent);
+    void sent.finally(() => h.publishing.delete(sent));
   }
 
   private async publish(h: Hosted, replies: readonly BankResp[]): Promise<void> {

@@ -244,6 +244,28 @@ describe('BankService', () => {
     expect(h.service.stats('SBI')).toMatchObject({ batches: 4, ledgerOps: 54, answered: 54 });
   });
 
+  it('puts requests completing while a ledger batch is in flight into the next batch', async () => {
+    const h = await harness([bank('SBI', { capacityTps: 1e6, latency: { medianMs: 20.5, p99Ms: 20.5 } })]);
+    const real = h.ledger.apply.bind(h.ledger);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const apply = jest.spyOn(h.ledger, 'apply').mockImplementationOnce(async (ops) => {
+      await gate; // a slow round trip: the next completions queue behind it
+      return real(ops);
+    });
+    for (let i = 0; i < 4; i++) h.sendAt(i, h.req('SBI', `G${i}`, 'CREDIT', 'CREDIT', `SBI-${i}`));
+    await h.timers.runUntil(100);
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect(h.answers).toHaveLength(0);
+    release();
+    await h.timers.runUntil(Infinity);
+    await h.service.idle();
+    expect(apply.mock.calls.map((c) => c[0].length)).toEqual([1, 3]);
+    expect(h.answers.map((a) => a.resp.txnId).sort()).toEqual(['G0', 'G1', 'G2', 'G3']);
+    expect(h.answers.every((a) => a.resp.ok)).toBe(true);
+    expect(h.service.stats('SBI')).toMatchObject({ batches: 2, ledgerOps: 4, answered: 4 });
+  });
+
   it('keeps malformed requests away from the ledger', async () => {
     const h = await harness([bank('SBI'), bank('HDFC')]);
     const apply = jest.spyOn(h.ledger, 'apply');

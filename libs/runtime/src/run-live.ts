@@ -38,10 +38,20 @@ export interface LiveRunOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** How long after the curve ends in-flight payments may take to finish (ms). */
   readonly drainMs?: number;
-  /** Keep-alive connections to the PSP. Default 64. */
+  /**
+   * Keep-alive connections to the PSP. Default: enough for the scenario's peak rate with every
+   * request held for the PSP's full answer wait (at least 64). With fewer, the driver itself becomes
+   * a closed loop (connections ÷ latency) and queues payments client-side.
+   */
   readonly connections?: number;
   /** How often a 202 PENDING payment is polled on the PSP (ms). Default 250. */
   readonly pollMs?: number;
+  /**
+   * How long the read-back may retry after the drain (ms): settlement reaches clearing
+   * asynchronously, and a component that is restarting (e.g. clearing rejoining its group) does not
+   * answer for a while. Default 10 000.
+   */
+  readonly readBackMs?: number;
 }
 
 interface SwitchExport {
@@ -75,7 +85,10 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const t0 = timers.now();
   const rel = () => timers.now() - t0;
   const pollMs = opts.pollMs ?? 250;
-  const psp = new Pool(t.pspUrl, { connections: opts.connections ?? 64, keepAliveTimeout: 30_000 });
+  const psp = new Pool(t.pspUrl, {
+    connections: opts.connections ?? driverConnections(scenario, topology.switch.pspWaitMs),
+    keepAliveTimeout: 30_000,
+  });
   let unanswered = 0;
   const drainMs =
     opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
@@ -176,12 +189,20 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   // Settlement reaches clearing after the switch is done: read back until consistent, or 10 s.
   const ledger = new RedisLedger({ prefix: runKeys(t.runId).ledger, url: t.redisUrl });
   try {
-    let rb = await readBackLive(t, topology, ledger);
-    const until = Date.now() + 10_000;
-    while (!rb.invariants.every((i) => i.ok) && Date.now() < until) {
+    // Until every invariant holds or the time is up; an unreachable component counts as not yet.
+    const until = Date.now() + (opts.readBackMs ?? 10_000);
+    let rb: LiveReadBack | null = null;
+    for (;;) {
+      try {
+        rb = await readBackLive(t, topology, ledger);
+        if (rb.invariants.every((i) => i.ok)) break;
+      } catch (err) {
+        if (Date.now() >= until && !rb) throw err;
+      }
+      if (Date.now() >= until) break;
       await sleep(500);
-      rb = await readBackLive(t, topology, ledger);
     }
+    if (!rb) throw new Error('read-back failed'); // unreachable: the loop throws or sets it
     const cycles = (await getJson<ClearingCycles>(t.clearingUrl, '/clearing/cycles')).body.cycles;
     const bankStats = await Promise.all(
       t.banks.map(async (b) => (await getJson<{ banks: unknown[] }>(b.url, '/banks')).body.banks),
@@ -277,6 +298,15 @@ async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLed
     settlement: { netPositions, sum: settlementSum },
   });
   return { summary, txns: sw.entries, netPositions, settlementSum, invariants };
+}
+
+/**
+ * Connections an open-model driver needs so that it never waits for a free one: peak rate × the
+ * longest a PSP holds a request (its answer wait, then 202), with 25 % headroom; 64 at least.
+ */
+export function driverConnections(scenario: Scenario, pspWaitMs: number): number {
+  const peak = Math.max(...scenario.traffic.tpsCurve.map((p) => p.tps)) * scenario.scale;
+  return Math.min(4096, Math.max(64, Math.ceil(peak * (pspWaitMs / 1000) * 1.25)));
 }
 
 /** Sets and clears the scenario's bank faults through the admin route of the process hosting each bank. */

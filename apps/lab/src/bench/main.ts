@@ -14,6 +14,7 @@ import {
 import { runBatchSweep, type BatchSweep } from './batch-sweep';
 import { bodyPool, loadPoint, startServer, type HttpPoint } from './http';
 import { runInproc } from './inproc';
+import { LIVE_LIMITS, runLiveBench } from './live';
 import { batchTable, httpTable, inprocTable, seriesOf, type InprocSeries } from './report';
 
 /** The foundation issue's aims. */
@@ -21,7 +22,7 @@ const AIM = { inprocTps: 20_000, httpTps: 3_000, httpP99Ms: 50 } as const;
 const PROTOCOLS: readonly Protocol[] = ['upi', 'classic-2pc'];
 
 interface BenchOptions {
-  only?: 'inproc' | 'http' | 'batch';
+  only?: 'inproc' | 'http' | 'batch' | 'live';
   seconds: number;
   warmup: number;
   out?: string;
@@ -29,6 +30,8 @@ interface BenchOptions {
   reps: number;
   concurrency: number;
   connections: number[];
+  rates: number[];
+  all?: boolean;
 }
 
 const positiveInt = (name: string) => (v: string) => {
@@ -55,6 +58,8 @@ async function main(o: BenchOptions): Promise<void> {
   let inproc: InprocSeries[] | null = null;
   let http: HttpPoint[] | null = null;
   let batchSweep: BatchSweep | null = null;
+
+  if (o.only === 'live') return liveMain(o, startedAt, out);
 
   if (!o.only || o.only === 'inproc') {
     inproc = [];
@@ -168,12 +173,57 @@ async function main(o: BenchOptions): Promise<void> {
   }
 }
 
+/** `--only live`: the rising-rate measurement of the running live stack (`upi-lab stack up`). */
+async function liveMain(o: BenchOptions, startedAt: string, out: string): Promise<void> {
+  const live = await runLiveBench({
+    rates: o.rates,
+    stepSec: o.seconds,
+    progress: progress('live'),
+    all: o.all ?? false,
+  });
+  const cpuList = cpus();
+  const result = {
+    schemaVersion: 1,
+    kind: 'bench-live',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    limits: LIVE_LIMITS,
+    machine: {
+      cpus: cpuList.length,
+      model: cpuList[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAvgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    notes: [
+      'Everything on this machine (shared with other work, noisy): stack processes, Kafka, Redis (appendfsync always) and this generator.',
+      "Each step offers the stack's scenario flat at the rate, without faults, then drains and checks the invariants. Success = 1 − (technical declines + unanswered) / offered; business declines are correct answers.",
+      'cpuPercent: share of one core over the load window from /proc/<pid>/stat; maxConsumerLag: highest total lag per group in samples every 2 s.',
+    ],
+    ...live,
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log('rate/s  done/s    p50 ms    p99 ms  success  inv  cpu % (process)');
+  for (const s of live.steps)
+    console.log(
+      `${String(s.ratePerSec).padStart(6)} ${s.completedPerSec.toFixed(0).padStart(7)} ${s.p50Ms.toFixed(0).padStart(9)} ${s.p99Ms.toFixed(0).padStart(9)} ${(s.success * 100).toFixed(2).padStart(7)}%  ${s.invariantsOk ? 'ok ' : 'BAD'}  ` +
+        Object.entries(s.cpuPercent)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
+  console.log(
+    `sustained (p99 < ${LIVE_LIMITS.p99Ms} ms, success ≥ 99.5 %): ${live.sustainedPerSec ?? 'none'}/s`,
+  );
+  console.log(`result written to ${out}`);
+  if (!live.steps.every((s) => s.invariantsOk)) process.exitCode = 3;
+}
+
 const program = new Command()
   .name('bench')
   .description(
     'UPI LoadLab benchmark: embedded payment flow in-process and over HTTP, and the switch batch sweep',
   )
-  .addOption(new Option('--only <part>', 'run one part only').choices(['inproc', 'http', 'batch']))
+  .addOption(new Option('--only <part>', 'run one part only').choices(['inproc', 'http', 'batch', 'live']))
   .option('--seconds <n>', 'measuring window per run / point', positiveInt('seconds'), 10)
   .option('--warmup <n>', 'warm-up before each run / point', positiveInt('warmup'), 2)
   .option('--out <file>', 'result JSON (default results/bench-<ISO time>.json)')
@@ -185,6 +235,13 @@ const program = new Command()
   .option('--reps <n>', 'in-process repetitions per protocol (median reported)', positiveInt('reps'), 3)
   .option('--concurrency <n>', 'in-process closed-loop payers', positiveInt('concurrency'), 512)
   .option('--connections <list>', 'HTTP connection counts', intList, [10, 50, 100])
+  .option(
+    '--rates <list>',
+    'live: payments/s per step, rising (the stack must be up; --seconds is the step length)',
+    intList,
+    [250, 500, 1000, 1500, 2000, 2500, 3000],
+  )
+  .option('--all', 'live: run every rate, also after one breaks the limits')
   .showHelpAfterError();
 
 program

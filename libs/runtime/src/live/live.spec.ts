@@ -7,6 +7,9 @@ import { JournaledSettlementBus, type JournalRedis } from './clearing-journal';
 import { ConfigError, readCommon, readIdList } from './env';
 import { openAccountsIfAbsent } from './open-accounts';
 import { RunScopedBus } from './run-scoped-bus';
+import { join } from 'node:path';
+import { loadScenario } from '../../../scenarios/src';
+import { driverConnections } from '../run-live';
 
 describe('live env', () => {
   const base = { UPI_SCENARIO: 'scenarios/smoke.yaml' };
@@ -121,5 +124,21 @@ describe('JournaledSettlementBus', () => {
     expect(redis.h.size).toBe(3);
     await second.stop();
     await bus.close();
+  });
+});
+
+describe('live driver connections', () => {
+  const smoke = (scale: number) =>
+    loadScenario(join(__dirname, '..', '..', '..', '..', 'scenarios', 'smoke.yaml'), { scale });
+
+  it('has enough connections for the peak rate held for the whole PSP answer wait', () => {
+    // smoke peaks at 5,000 tps before scale; the PSP holds a request up to pspWaitMs (800 ms).
+    expect(driverConnections(smoke(0.1), 800)).toBe(500); // 500/s × 0.8 s × 1.25
+    expect(driverConnections(smoke(0.4), 800)).toBe(2000);
+  });
+
+  it('keeps at least 64 and at most 4096', () => {
+    expect(driverConnections(smoke(0.01), 800)).toBe(64);
+    expect(driverConnections(smoke(10), 800)).toBe(4096);
   });
 });
