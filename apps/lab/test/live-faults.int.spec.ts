@@ -59,21 +59,29 @@ test('kill -9 of the bank process mid-run, then restart: all terminal, money con
   const before = component('bank-1');
   const startsBefore = countInLog(before.log, /accounts of .* (opened|found in Redis)/);
 
-  const { result, fault, injectedAtSec } = await runWithFault(state, LOAD_SEC, INJECT_AT_SEC, async () => {
-    const killed = stackKill('bank');
-    while (alive(before.pid)) await sleep(20);
-    // Down for a while under load: the switch's debits and credits to it time out.
-    const upWhileKilled = (await stackStatus()).components.find((c) => c.name === 'bank-1')!.up;
-    await sleep(1500);
-    const restarted = await stackStart('bank');
-    return { killed, upWhileKilled, restarted };
-  });
+  const { result, fault, injectedAtSec, injectDoneSec } = await runWithFault(
+    state,
+    LOAD_SEC,
+    INJECT_AT_SEC,
+    async () => {
+      const killed = stackKill('bank');
+      while (alive(before.pid)) await sleep(20);
+      // Down for a while under load: the switch's debits and credits to it time out.
+      const upWhileKilled = (await stackStatus()).components.find((c) => c.name === 'bank-1')!.up;
+      await sleep(1500);
+      const restarted = await stackStart('bank');
+      return { killed, upWhileKilled, restarted };
+    },
+    // Deemed payments resolve only once the restarted bank has rejoined its groups (after the
+    // killed member's 10 s Kafka session), and then on the switch's retry timers.
+    { drainMs: 90_000 },
+  );
   const after = component('bank-1');
   log(
     summarise(
       'bank kill -9',
       result,
-      `injected at ${injectedAtSec.toFixed(1)} s: ${fault.killed.join(', ')}`,
+      `${fault.killed.join(', ')} at ${injectedAtSec.toFixed(1)} s, healthy again at ${injectDoneSec.toFixed(1)} s`,
     ),
   );
 

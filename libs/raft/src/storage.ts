@@ -30,10 +30,12 @@ export function applyOp(
     state.hardState = { ...op.hs };
   } else if (op.kind === 'snap') {
     if (state.snapshot && op.snap.index <= state.snapshot.index) return;
-    state.snapshot = op.snap;
+    // The tail survives only if our log agrees with the snapshot at its last index (asked
+    // before the snapshot replaces the old boundary).
     const last = state.entries[state.entries.length - 1];
     const keepTail =
       last !== undefined && last.index > op.snap.index && entryTerm(state, op.snap.index) === op.snap.term;
+    state.snapshot = op.snap;
     state.entries = keepTail ? state.entries.filter((e) => e.index > op.snap.index) : [];
   } else if (op.entries.length > 0) {
     const first = op.entries[0]!.index;

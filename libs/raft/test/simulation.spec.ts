@@ -62,13 +62,21 @@ describe('raft simulation', () => {
     expect(b.history).toEqual(a.history);
   });
 
+  // The seeds below were found by running each broken variant over 2,000 seeds (see README);
+  // a change to the simulation's draws moves them, so re-find them with the same loop.
   it('catches a node that forgets its vote on restart (broken on purpose)', () => {
-    // Seeds found by running the broken variant: a crash and restart let a node vote twice in a term.
-    for (const seed of [95, 727]) {
-      expect(runSim({ seed, nodes: 3, bug: { noVotePersist: true } }).failures.join('\n')).toMatch(
-        /election safety: n\d and n\d lead term/,
-      );
-      expect(runSim({ seed, nodes: 3 }).failures).toEqual([]);
+    const seed = 1329;
+    expect(runSim({ seed, nodes: 3, bug: { noVotePersist: true } }).failures.join('\n')).toMatch(
+      /election safety: n\d and n\d lead term/,
+    );
+    expect(runSim({ seed, nodes: 3 }).failures).toEqual([]);
+  });
+
+  it('catches a host that sends before its write is durable (broken on purpose)', () => {
+    for (const seed of [32, 84]) {
+      const failures = runSim({ seed, nodes: 5, bug: { sendBeforeSync: true } }).failures.join('\n');
+      expect(failures).toMatch(/durable on only \d disks|beyond last index/);
+      expect(runSim({ seed, nodes: 5 }).failures).toEqual([]);
     }
   });
 });

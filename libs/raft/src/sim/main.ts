@@ -15,7 +15,7 @@ function main(): number {
   const count = Number(arg('seeds') ?? 0);
   const quiet = process.argv.includes('--quiet');
   if (seedArg === undefined && count <= 0) {
-    console.error('usage: sim:raft -- --seed N [--nodes 3|5] [--quiet] | --seeds COUNT');
+    console.error('usage: sim:raft -- --seed N [--nodes 3|5] [--heartbeats] [--quiet] | --seeds COUNT');
     return 2;
   }
   const seeds = seedArg !== undefined ? [Number(seedArg)] : Array.from({ length: count }, (_, i) => i + 1);
@@ -29,7 +29,7 @@ function main(): number {
     // The test suite runs odd seeds on 3 nodes and even seeds on 5, unless told otherwise.
     const nodes = nodesArg === 3 || nodesArg === 5 ? nodesArg : seed % 2 === 0 ? 5 : 3;
     const trace = seedArg !== undefined && !quiet;
-    const r = runSim({ seed, nodes, trace });
+    const r = runSim({ seed, nodes, trace, traceHeartbeats: process.argv.includes('--heartbeats') });
     if (trace) console.log(r.trace.join('\n'));
     const verdict = r.failures.length === 0 ? 'ok' : `FAILED\n  ${r.failures.join('\n  ')}`;
     if (r.failures.length > 0) failed++;

@@ -14,6 +14,8 @@ export interface SimOptions {
   seed: number;
   nodes: 3 | 5;
   trace?: boolean;
+  /** Include heartbeats in the trace (they are most of it). */
+  traceHeartbeats?: boolean;
   /** Simulated ms of faults, then of healed running (liveness). */
   chaosMs?: number;
   healMs?: number;
@@ -21,7 +23,7 @@ export interface SimOptions {
   /** Applied entries between snapshots. */
   snapshotEvery?: number;
   /** Deliberately broken variants, to show that the checks can fail. */
-  bug?: Partial<Record<'noVotePersist', boolean>>;
+  bug?: Partial<Record<'noVotePersist' | 'sendBeforeSync', boolean>>;
   raft?: Partial<RaftConfig>;
 }
 
@@ -42,6 +44,7 @@ type Event =
   | { kind: 'timeout'; client: number; op: number }
   | { kind: 'retry'; op: number }
   | { kind: 'fault' }
+  | { kind: 'restart'; node: NodeId; epoch: number }
   | { kind: 'heal' };
 
 interface Scheduled {
@@ -190,7 +193,8 @@ export class World {
         const h = this.hosts.get(ev.msg.to)!;
         if (!h.raft) return;
         this.count('delivered');
-        if (this.opts.trace) this.log(`n${ev.msg.from}->n${ev.msg.to} ${describe(ev.msg)}`);
+        if (this.opts.trace && (this.opts.traceHeartbeats || !ev.msg.type.startsWith('Heartbeat')))
+          this.log(`n${ev.msg.from}->n${ev.msg.to} ${describe(ev.msg)}`);
         this.input(h, (r) => r.step(ev.msg));
         return;
       }
@@ -222,6 +226,13 @@ export class World {
       case 'heal':
         this.heal();
         return;
+      case 'restart': {
+        const h = this.hosts.get(ev.node)!;
+        if (h.raft || h.epoch !== ev.epoch) return;
+        this.count('restarts');
+        this.start(h);
+        return;
+      }
     }
   }
 
@@ -238,6 +249,8 @@ export class World {
       ...this.opts.raft,
     };
     h.raft = new RaftNode(cfg, init);
+    // What came back from the disk must agree with every other node too.
+    this.checkNewEntries(h, h.raft.log.entries);
     h.sm = new KvStateMachine();
     if (init.snapshot) h.sm.restore(init.snapshot);
     h.inflight = null;
@@ -268,6 +281,25 @@ export class World {
       if (op) this.unknown(op, 'crash');
     }
     h.waiting.clear();
+    this.checkDurability();
+  }
+
+  /**
+   * No committed entry is lost: each is durable (in the log or under the snapshot) on a majority
+   * of disks, crashed nodes included. Checked after every crash, when unsynced writes vanish.
+   */
+  private checkDurability(): void {
+    const disks = this.ids.map((id) => {
+      const st = this.hosts.get(id)!.storage.load();
+      const terms = new Map<number, number>();
+      for (const e of st.entries) terms.set(e.index, e.term);
+      return { snap: st.snapshot?.index ?? 0, terms };
+    });
+    const quorum = Math.floor(this.ids.length / 2) + 1;
+    for (const [index, c] of this.committed) {
+      const holders = disks.filter((d) => index <= d.snap || d.terms.get(index) === c.term).length;
+      if (holders < quorum) this.fail(`committed entry ${index}/t${c.term} durable on only ${holders} disks`);
+    }
   }
 
   /** Runs an input now, or after the Ready being persisted, then drains new Ready work. */
@@ -314,6 +346,8 @@ export class World {
     }
     h.storage.write(w);
     h.inflight = rd;
+    // Broken on purpose: messages leave before the write is durable.
+    if (this.opts.bug?.sendBeforeSync) for (const m of rd.messages) this.send(m);
     // An fsync takes a moment; a crash in that window loses (part of) the write.
     this.schedule(this.rng.int(3), { kind: 'synced', node: h.id, epoch: h.epoch });
   }
@@ -322,7 +356,7 @@ export class World {
     const rd = h.inflight!;
     const r = h.raft!;
     h.storage.sync();
-    for (const m of rd.messages) this.send(m);
+    if (!this.opts.bug?.sendBeforeSync) for (const m of rd.messages) this.send(m);
     if (rd.snapshot && rd.snapshot.index > h.sm.applied) {
       h.sm.restore(rd.snapshot);
       this.count('snapshotsInstalled');
@@ -459,9 +493,22 @@ export class World {
       case 3:
       case 4: {
         // Half the time, crash a node mid-fsync, where unsynced writes are lost.
+        // Or a voter mid-election, whose vote must survive the crash.
         const writing = live.filter((id) => this.hosts.get(id)!.inflight);
-        const pool = writing.length > 0 && this.faultRng.chance(0.5) ? writing : live;
-        if (pool.length > 0) this.crash(this.hosts.get(this.faultRng.pick(pool))!);
+        const voters = live.filter((id) => {
+          const r = this.hosts.get(id)!.raft!;
+          return r.role === 'follower' && r.leader === 0 && r.vote !== 0;
+        });
+        const pick = this.faultRng.int(3);
+        const pool =
+          pick === 0 && writing.length > 0 ? writing : pick === 1 && voters.length > 0 ? voters : live;
+        if (pool.length > 0) {
+          const h = this.hosts.get(this.faultRng.pick(pool))!;
+          this.crash(h);
+          // Often a quick restart (a process supervisor), which is when a forgotten vote bites.
+          if (this.faultRng.chance(0.5))
+            this.schedule(1 + this.faultRng.int(60), { kind: 'restart', node: h.id, epoch: h.epoch });
+        }
         break;
       }
       case 5:
@@ -545,6 +592,8 @@ export class World {
       }
       h.waiting.set(p.index, { term: p.term, op: op.id });
       this.leaderHint.set(op.client, target);
+      if (this.opts.trace)
+        this.log(`c${op.client} op${op.id} ${opText(op.input)} proposed at n${target} ${p.index}/t${p.term}`);
       this.count('proposed');
     });
   }
@@ -571,6 +620,8 @@ export class World {
   private failedOp(op: ClientOp): void {
     this.pending.delete(op.id);
     this.count('opsFailed');
+    if (this.opts.trace)
+      this.log(`c${op.client} op${op.id} ${opText(op.input)} -> failed (another entry committed)`);
     this.next(op.client);
   }
 
@@ -586,6 +637,7 @@ export class World {
         return: Infinity,
       });
     this.count(`opsUnknown_${why}`);
+    if (this.opts.trace) this.log(`c${op.client} op${op.id} ${opText(op.input)} -> unknown (${why})`);
     this.next(op.client);
   }
 
@@ -630,6 +682,10 @@ export class World {
   private log(s: string): void {
     this.trace.push(`[${String(this.now).padStart(6)}] ${s}`);
   }
+}
+
+function opText(i: KvInput): string {
+  return i.op === 'put' ? `put(${i.key},${i.value})` : `get(${i.key})`;
 }
 
 function describe(m: Message): string {
