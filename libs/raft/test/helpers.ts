@@ -1,6 +1,6 @@
 import { Random } from '../../domain/src';
 import { RaftNode, type RaftConfig } from '../src/node';
-import { MemoryStorage } from '../src/storage';
+import { MemoryStorage, type RaftStorage } from '../src/storage';
 import type { Entry, Message, NodeId } from '../src/types';
 
 /**
@@ -9,7 +9,7 @@ import type { Entry, Message, NodeId } from '../src/types';
  */
 export class TestCluster {
   readonly nodes = new Map<NodeId, RaftNode>();
-  readonly storages = new Map<NodeId, MemoryStorage>();
+  readonly storages = new Map<NodeId, RaftStorage>();
   readonly applied = new Map<NodeId, Entry[]>();
   mailbox: Message[] = [];
   readonly cut = new Set<NodeId>();
@@ -20,10 +20,11 @@ export class TestCluster {
   constructor(
     n: number,
     private readonly extra: Partial<RaftConfig> = {},
+    makeStorage: (id: NodeId) => RaftStorage = () => new MemoryStorage(),
   ) {
     this.ids = Array.from({ length: n }, (_, i) => i + 1);
     for (const id of this.ids) {
-      this.storages.set(id, new MemoryStorage());
+      this.storages.set(id, makeStorage(id));
       this.applied.set(id, []);
       this.restart(id);
     }

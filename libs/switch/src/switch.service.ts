@@ -12,7 +12,7 @@ import {
   type Timers,
   type TxnStatus,
 } from '../../domain/src';
-import type { Bus, Envelope, OutMessage, Subscription } from '../../transport/src/bus';
+import { BusClosedError, type Bus, type Envelope, type OutMessage, type Subscription } from '../../transport/src/bus';
 import { TOPICS } from '../../transport/src/topics';
 import {
   Coordinator,
@@ -75,6 +75,7 @@ export class SwitchService {
   private readonly waiters = new Map<string, Envelope[]>();
   private readonly outbox = new Map<string, OutMessage[]>();
   private flushScheduled = false;
+  private stopped = false;
   /** Decision records waiting for the next flush's single append. */
   private unlogged: DecisionRecord[] = [];
   private subs: Subscription[] = [];
@@ -118,6 +119,7 @@ export class SwitchService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.subs.map((s) => s.close()));
     this.subs = [];
     this.stage.stop();
@@ -170,7 +172,7 @@ export class SwitchService {
     const known = this.registry.get(req.txnId);
     if (known) {
       if (known.status === 'PENDING') this.waiters.get(req.txnId)?.push(env);
-      else void this.opts.bus.reply(env, respPay(known));
+      else this.reply(env, respPay(known));
       return;
     }
     this.registry.register(req);
@@ -186,7 +188,7 @@ export class SwitchService {
   private onChkTxn(env: Envelope<ReqChkTxn>): void {
     const e = this.registry.get(env.value.txnId);
     if (!e) {
-      void this.opts.bus.reply(env, this.statusOf(env.value.txnId));
+      this.reply(env, this.statusOf(env.value.txnId));
       return;
     }
     const verdict = this.checks.allow(e.req.txnId, e.req.createdAt, this.opts.timers.now());
@@ -213,7 +215,7 @@ export class SwitchService {
   private serve(w: Work): void {
     if (w.kind === 'chk') {
       this.counters.statusChecksAnswered++;
-      void this.opts.bus.reply(w.env, this.statusOf(w.env.value.txnId));
+      this.reply(w.env, this.statusOf(w.env.value.txnId));
       return;
     }
     const req = w.req;
@@ -291,7 +293,7 @@ export class SwitchService {
     }
     if (o.status === 'SUCCESS' || o.status === 'DEEMED') this.settle(e, 'PAY');
     const resp = respPay(e);
-    for (const env of this.waiters.get(o.txnId) ?? []) void this.opts.bus.reply(env, resp);
+    for (const env of this.waiters.get(o.txnId) ?? []) this.reply(env, resp);
     this.waiters.delete(o.txnId);
     this.opts.onOutcome?.(e);
   }
@@ -352,13 +354,44 @@ export class SwitchService {
         (err: unknown) => console.error('decision log append failed', err),
       );
     }
-    for (const [topic, msgs] of this.outbox) {
-      void this.opts.bus
-        .publish(topic, msgs)
-        .catch((err: unknown) => console.error(`publish to ${topic} failed`, err));
-    }
+    for (const [topic, msgs] of this.outbox) this.publish(topic, msgs, 0);
     this.outbox.clear();
   }
+
+  /**
+   * Bank requests are re-sent by the coordinator's timers, but a settlement entry is sent once:
+   * losing one (the broker is down) would leave clearing off the ledger for good. So a failed
+   * settlement publish is retried with backoff until it goes through; clearing counts each
+   * (txnId, kind) once, so a duplicate is harmless.
+   */
+  private publish(topic: string, msgs: OutMessage[], attempt: number): void {
+    this.opts.bus.publish(topic, msgs).then(
+      () => {
+        if (attempt > 0) console.error(`publish to ${topic} went through after ${attempt + 1} attempts`);
+      },
+      (err: unknown) => {
+        if (topic !== TOPICS.settlement || this.stopped || err instanceof BusClosedError) {
+          console.error(`publish to ${topic} failed: ${errorText(err)}`);
+          return;
+        }
+        if (attempt === 0) console.error(`publish to ${topic} failed, retrying until sent: ${errorText(err)}`);
+        const waitMs = Math.min(SETTLEMENT_RETRY_MAX_MS, SETTLEMENT_RETRY_FIRST_MS * 2 ** Math.min(attempt, 8));
+        this.opts.timers.setTimer(waitMs, () => this.publish(topic, msgs, attempt + 1));
+      },
+    );
+  }
+
+  /** Replies are fire-and-forget (the requester has its own timeout); a failed one must not crash the node. */
+  private reply(env: Envelope, value: RespPay | RespChkTxn): void {
+    this.opts.bus.reply(env, value).catch((err: unknown) => console.error(`reply failed: ${errorText(err)}`));
+  }
+}
+
+const SETTLEMENT_RETRY_FIRST_MS = 250;
+const SETTLEMENT_RETRY_MAX_MS = 5_000;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function legId(txnId: string, side: BankReq['side']): string {
