@@ -12,7 +12,13 @@ import {
   type Timers,
   type TxnStatus,
 } from '../../domain/src';
-import { BusClosedError, type Bus, type Envelope, type OutMessage, type Subscription } from '../../transport/src/bus';
+import {
+  BusClosedError,
+  type Bus,
+  type Envelope,
+  type OutMessage,
+  type Subscription,
+} from '../../transport/src/bus';
 import { TOPICS } from '../../transport/src/topics';
 import {
   Coordinator,
@@ -374,8 +380,12 @@ export class SwitchService {
           console.error(`publish to ${topic} failed: ${errorText(err)}`);
           return;
         }
-        if (attempt === 0) console.error(`publish to ${topic} failed, retrying until sent: ${errorText(err)}`);
-        const waitMs = Math.min(SETTLEMENT_RETRY_MAX_MS, SETTLEMENT_RETRY_FIRST_MS * 2 ** Math.min(attempt, 8));
+        if (attempt === 0)
+          console.error(`publish to ${topic} failed, retrying until sent: ${errorText(err)}`);
+        const waitMs = Math.min(
+          SETTLEMENT_RETRY_MAX_MS,
+          SETTLEMENT_RETRY_FIRST_MS * 2 ** Math.min(attempt, 8),
+        );
         this.opts.timers.setTimer(waitMs, () => this.publish(topic, msgs, attempt + 1));
       },
     );

@@ -10,6 +10,8 @@ import { VirtualTimers } from '../../sim/src/virtual-timers';
 import { InMemoryBus, TOPICS, type Envelope, type OutMessage } from '../../transport/src';
 import { InMemoryDecisionLog, MapDirectory, SwitchService } from '../src';
 
+const REPLIES = 'replies';
+
 /** An in-memory bus whose publishes (of chosen topics) and replies fail while `down`: a broker outage. */
 class FlakyBus extends InMemoryBus {
   down = false;
@@ -21,7 +23,7 @@ class FlakyBus extends InMemoryBus {
     return super.publish(topic, messages);
   }
   override reply<Res>(to: Envelope, value: Res): Promise<void> {
-    if (this.down) return Promise.reject(new Error('broker down'));
+    if (this.down && this.failing(REPLIES)) return Promise.reject(new Error('broker down'));
     return super.reply(to, value);
   }
 }
@@ -38,12 +40,19 @@ async function setup() {
     timers,
     ledger,
     rng: new Random(1),
-    banks: topology.banks.map((b) => ({ id: b.id, capacityTps: 1e6, latency: { medianMs: 5, p99Ms: 10 }, failureRate: 0 })),
+    banks: topology.banks.map((b) => ({
+      id: b.id,
+      capacityTps: 1e6,
+      latency: { medianMs: 5, p99Ms: 10 },
+      failureRate: 0,
+    })),
   });
   const sw = new SwitchService({
     bus,
     timers,
-    directory: new MapDirectory([...topology.directory].map(([v, d]) => [v, { bank: d.bank, account: d.account }])),
+    directory: new MapDirectory(
+      [...topology.directory].map(([v, d]) => [v, { bank: d.bank, account: d.account }]),
+    ),
     log: new InMemoryDecisionLog(),
     ...switchSettings(scenario, topology),
     admission: new NoAdmissionControl(),
@@ -97,7 +106,7 @@ describe('switch during a broker outage', () => {
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      bus.failing = () => false;
+      bus.failing = (t) => t === REPLIES;
       bus.down = true;
       void bus.request(TOPICS.reqPay, req.txnId, req, 15_000).catch(() => undefined);
       await timers.runUntil(timers.now() + 3_000);
