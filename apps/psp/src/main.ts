@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { UPI_TIMEOUTS_MS, WallTimers } from '../../../libs/domain/src';
 import { RedisLedger } from '../../../libs/ledger/src/redis-ledger';
 import { createMetrics } from '../../../libs/metrics/src';
+import { resilienceMetrics } from '../../../libs/resilience/src';
+import { pspAdmission } from '../../../libs/runtime/src/switch-config';
 import { PspCore } from '../../../libs/psp/src';
 import { RedisIdempotencyStore } from '../../../libs/psp/src/redis-idempotency-store';
 import { runKeys } from '../../../libs/runtime/src/live/env';
@@ -21,7 +23,7 @@ import { createPspHttpApp } from './psp-http.app';
  */
 runProcess('psp', async () => {
   const cfg = readPspConfig();
-  const { topology } = loadLiveScenario(cfg.scenarioFile);
+  const { scenario, topology } = loadLiveScenario(cfg.scenarioFile);
   const keys = runKeys(cfg.runId);
   const timers = new WallTimers();
   const redis = new Redis(cfg.redisUrl, { enableAutoPipelining: true });
@@ -45,6 +47,8 @@ runProcess('psp', async () => {
   const stamp = `${cfg.instance}${Date.now().toString(36)}`.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
   let seq = 0;
   const sw = topology.switch;
+  // The PSP's breaker toward the switch, under the scenario's breaker strategy.
+  const switchBreaker = pspAdmission(scenario, timers, resilienceMetrics(metrics.registry));
   const core = new PspCore({
     bus: new RunScopedBus(kafka, cfg.runId),
     timers,
@@ -56,6 +60,7 @@ runProcess('psp', async () => {
     txnIds: () => `T${stamp}${(++seq).toString(36).toUpperCase().padStart(7, '0')}`,
     observe: paymentLatencyObserver(metrics),
     onError: (err, where) => console.error(`psp: ${where}:`, err),
+    switchAdmission: switchBreaker,
   });
   const app = await createPspHttpApp({
     core,
@@ -69,6 +74,7 @@ runProcess('psp', async () => {
     stop: async () => {
       await app.close();
       core.stop();
+      switchBreaker.shutdown();
       await kafka.close();
       await redis.quit();
       timers.clearAll();

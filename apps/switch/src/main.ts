@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { WallTimers } from '../../../libs/domain/src';
 import { createMetrics } from '../../../libs/metrics/src';
+import { resilienceMetrics } from '../../../libs/resilience/src';
 import { serveService, runProcess } from '../../../libs/runtime/src/live/http-host';
 import { RunScopedBus } from '../../../libs/runtime/src/live/run-scoped-bus';
 import { loadLiveScenario, switchParts } from '../../../libs/runtime/src/live/services';
@@ -30,13 +31,13 @@ runProcess('switch', async () => {
     commitLingerMs: 20,
   });
   await kafka.start();
+  const metrics = createMetrics({ defaultLabels: { service: 'switch', run: cfg.runId } });
   const service = new SwitchService({
     bus: new RunScopedBus(kafka, cfg.runId),
     timers,
-    ...switchParts(scenario, topology, timers),
+    ...switchParts(scenario, topology, timers, resilienceMetrics(metrics.registry)),
   });
   await service.start();
-  const metrics = createMetrics({ defaultLabels: { service: 'switch', run: cfg.runId } });
   const app = await serveService({
     module: SwitchHttpModule.register(service),
     registry: metrics.registry,

@@ -1,3 +1,4 @@
+import type { ResilienceMetrics } from '../../../resilience/src';
 import type { BankProfile } from '../../../bank/src/bank-profile';
 import { loadScenario, type Scenario } from '../../../scenarios/src';
 import { buildTopology, type Topology } from '../../../scenarios/src/topology';
@@ -34,6 +35,7 @@ export function switchParts(
   scenario: Scenario,
   t: Topology,
   timers: Timers,
+  metrics?: ResilienceMetrics,
 ): Pick<SwitchOptions, 'directory' | 'log' | 'coordinator' | 'strategies' | 'admission'> {
   return {
     directory: new MapDirectory(
@@ -41,6 +43,6 @@ export function switchParts(
     ),
     log: new InMemoryDecisionLog(),
     ...switchSettings(scenario, t),
-    admission: switchAdmission(scenario, timers),
+    admission: switchAdmission(scenario, timers, metrics),
   };
 }
