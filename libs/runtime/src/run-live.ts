@@ -15,7 +15,7 @@ import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
 import type { TxnEntry } from '../../switch/src/txn-registry';
 import { wallClock } from './clocks';
-import { checkInvariants } from './invariants';
+import { checkAgainstTopology } from './system-invariants';
 import { runKeys } from './live/env';
 import { RunRecorder } from './run-recorder';
 import type { RunProgress } from './run-scenario';
@@ -282,20 +282,13 @@ async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLed
     );
     part.forEach((e, j) => records.set(e.req.txnId, rs[j]!));
   }
-  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
-  const openingByBank = new Map<string, number>();
-  for (const a of topology.accounts)
-    openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
-  const invariants = checkInvariants({
+  const { settlementSum, invariants } = checkAgainstTopology(topology, {
     summary,
     accounts,
-    opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
-    openingByBank,
     txns: sw.entries,
     records,
-    accountOf: (vpa) => topology.directory.get(vpa)?.account,
+    netPositions,
     coordinatorActive: sw.coordinatorActive,
-    settlement: { netPositions, sum: settlementSum },
   });
   return { summary, txns: sw.entries, netPositions, settlementSum, invariants };
 }

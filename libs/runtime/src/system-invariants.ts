@@ -1,4 +1,4 @@
-import type { LedgerSummary, RecordState } from '../../ledger/src/ledger-store';
+import type { AccountView, LedgerSummary, RecordState } from '../../ledger/src/ledger-store';
 import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
 import type { TxnEntry } from '../../switch/src/txn-registry';
@@ -29,20 +29,46 @@ export async function readBackAndCheck(system: EmbeddedSystem, topology: Topolog
     ]);
   }
   const netPositions = system.clearing.totals();
-  const settlementSum = Object.values(netPositions).reduce((a, b) => a + b, 0);
+  const { settlementSum, invariants } = checkAgainstTopology(topology, {
+    summary,
+    accounts,
+    txns,
+    records,
+    netPositions,
+    coordinatorActive: system.switchNode.active,
+  });
+  return { summary, txns, netPositions, settlementSum, invariants };
+}
+
+/** What a run reads back from wherever its stores are (embedded objects, or Redis and HTTP in live mode). */
+export interface ReadBackState {
+  readonly summary: LedgerSummary;
+  readonly accounts: readonly AccountView[];
+  readonly txns: readonly TxnEntry[];
+  readonly records: ReadonlyMap<string, readonly [RecordState, RecordState]>;
+  readonly netPositions: Readonly<Record<string, number>>;
+  readonly coordinatorActive: number;
+}
+
+/** The end-of-run invariants of a read-back state, with the opening balances from the topology. */
+export function checkAgainstTopology(
+  topology: Topology,
+  x: ReadBackState,
+): { settlementSum: number; invariants: InvariantCheck[] } {
+  const settlementSum = Object.values(x.netPositions).reduce((a, b) => a + b, 0);
   const openingByBank = new Map<string, number>();
   for (const a of topology.accounts)
     openingByBank.set(a.bank, (openingByBank.get(a.bank) ?? 0) + a.balancePaise);
   const invariants = checkInvariants({
-    summary,
-    accounts,
+    summary: x.summary,
+    accounts: x.accounts,
     opening: new Map(topology.accounts.map((a) => [a.account, a.balancePaise])),
     openingByBank,
-    txns,
-    records,
+    txns: x.txns,
+    records: x.records,
     accountOf: (vpa) => topology.directory.get(vpa)?.account,
-    coordinatorActive: system.switchNode.active,
-    settlement: { netPositions, sum: settlementSum },
+    coordinatorActive: x.coordinatorActive,
+    settlement: { netPositions: x.netPositions, sum: settlementSum },
   });
-  return { summary, txns, netPositions, settlementSum, invariants };
+  return { settlementSum, invariants };
 }
