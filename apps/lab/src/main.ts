@@ -38,7 +38,10 @@ program
   .option('--batch-size <n>', 'batch size (fixed) or largest batch (linger, adaptive)', int('batch size'))
   .option('--breaker <policy>', 'breakers at the switch: off | fixed | adaptive')
   .option('--live', 'drive the live stack (`upi-lab stack up`) over HTTP instead of the embedded system')
-  .option('--target <url>', "with --live: the PSP to load (default: the stack's PSP)")
+  .option(
+    '--target <urls>',
+    'with --live: the PSP URL(s) to load, comma-separated (default: every PSP of the stack)',
+  )
   .option('--no-progress', 'no progress bar')
   .action(async (o) => {
     if (o.live) {

@@ -23,7 +23,13 @@ import { driveArrivals } from './traffic-driver';
 
 /** Where the live stack's pieces are (from `.state/stack/stack.json`, or given by hand). */
 export interface LiveTargets {
+  /** The first PSP instance (named in the result as `target`). */
   readonly pspUrl: string;
+  /**
+   * Every PSP instance to spread the load over (round-robin); default `[pspUrl]`. A client retry goes
+   * to the instance after the original's, so the shared Redis idempotency records are what recognise it.
+   */
+  readonly pspUrls?: readonly string[];
   readonly switchUrl: string;
   readonly clearingUrl: string;
   /** Bank processes and the banks each hosts (for the fault timeline). */
@@ -85,11 +91,20 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const t0 = timers.now();
   const rel = () => timers.now() - t0;
   const pollMs = opts.pollMs ?? 250;
-  const psp = new Pool(t.pspUrl, {
-    connections: opts.connections ?? driverConnections(scenario, topology.switch.pspWaitMs),
-    keepAliveTimeout: 30_000,
-  });
+  const urls = t.pspUrls?.length ? t.pspUrls : [t.pspUrl];
+  // Each instance gets its share of the connections the peak rate needs (64 at least).
+  const perPool = Math.max(
+    64,
+    Math.ceil((opts.connections ?? driverConnections(scenario, topology.switch.pspWaitMs)) / urls.length),
+  );
+  const psps = urls.map((url) => ({
+    url,
+    pool: new Pool(url, { connections: perPool, keepAliveTimeout: 30_000 }),
+    stats: { offered: 0, answered: 0, failed: 0, replayed: 0, retries: 0 },
+  }));
+  const route = retryRouter(psps.length, scenario.traffic.retryDelayMs.max + 1000, rel);
   let unanswered = 0;
+  let pollsUnresolved = 0;
   const drainMs =
     opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
   const durationMs = scenario.durationSec * 1000;
@@ -103,19 +118,42 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     unanswered--;
   };
 
-  const poll = (txnId: string, offeredAt: number, category: Category): void => {
+  /**
+   * Polls a 202 PENDING payment on `at`, the instance that answered. A PSP's GET knows only the
+   * payments it sent itself (its records are in memory; Redis holds the answers, keyed by
+   * Idempotency-Key), so a 404 — a retry answered "in flight" by an instance that is not the owner,
+   * or an instance restarted since — moves the poll to the next instance, and so does an instance
+   * that keeps refusing connections. When a whole round of instances has said "not mine", the
+   * outcome cannot be learnt any more (its owner is gone): failed.
+   */
+  const poll = (
+    txnId: string,
+    offeredAt: number,
+    category: Category,
+    at: number,
+    misses = 0,
+    errors = 0,
+  ): void => {
     timers.setTimer(pollMs, () => {
       if (rel() > durationMs + drainMs) return; // counted as pending at the end
+      const next = (missed: number) => {
+        if (missed >= psps.length) {
+          pollsUnresolved++;
+          failed();
+        } else poll(txnId, offeredAt, category, (at + 1) % psps.length, missed);
+      };
       getJson<{ status?: string; code?: string | null }>(
-        psp,
+        psps[at]!.pool,
         `/v1/payments/${encodeURIComponent(txnId)}`,
       ).then(
         (s) => {
-          if (s.body.status && FINAL.has(s.body.status))
+          if (s.status === 404) next(misses + 1);
+          else if (s.body.status && FINAL.has(s.body.status))
             done(offeredAt, category, s.body.status as TxnStatus, s.body.code ?? null);
-          else poll(txnId, offeredAt, category);
+          else poll(txnId, offeredAt, category, at, 0);
         },
-        () => poll(txnId, offeredAt, category),
+        // A transient error is retried on the same instance; three in a row count as "not mine".
+        () => (errors >= 2 ? next(misses + 1) : poll(txnId, offeredAt, category, at, misses, errors + 1)),
       );
     });
   };
@@ -125,7 +163,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     unanswered++;
     const offeredAt = rel();
     const category = a.body.category;
-    psp
+    const at = route(a);
+    const target = psps[at]!;
+    target.stats.offered++;
+    if (a.retryOfKey !== undefined) target.stats.retries++;
+    target.pool
       .request({
         method: 'POST',
         path: '/v1/payments',
@@ -134,13 +176,22 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
       })
       .then(async (res) => {
         const body = (await res.body.json()) as { status?: string; code?: string | null; txnId?: string };
-        if (res.statusCode === 200 && body.status && FINAL.has(body.status))
+        if (res.headers['idempotent-replayed'] === 'true') target.stats.replayed++;
+        if (res.statusCode === 200 && body.status && FINAL.has(body.status)) {
+          target.stats.answered++;
           done(offeredAt, category, body.status as TxnStatus, body.code ?? null);
-        else if ((res.statusCode === 202 || res.statusCode === 200) && body.txnId)
-          poll(body.txnId, offeredAt, category);
-        else failed();
+        } else if ((res.statusCode === 202 || res.statusCode === 200) && body.txnId) {
+          target.stats.answered++;
+          poll(body.txnId, offeredAt, category, at);
+        } else {
+          target.stats.failed++;
+          failed();
+        }
       })
-      .catch(failed);
+      .catch(() => {
+        target.stats.failed++;
+        failed();
+      });
   };
 
   // Run-unique Idempotency-Keys: the PSP's Redis store outlives one run.
@@ -184,7 +235,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const endSec = rel() / 1000;
   for (const h of faultTimers) timers.clearTimer(h);
   timers.clearAll();
-  await psp.close();
+  await Promise.all(psps.map((p) => p.pool.close()));
 
   // Settlement reaches clearing after the switch is done: read back until consistent, or 10 s.
   const ledger = new RedisLedger({ prefix: runKeys(t.runId).ledger, url: t.redisUrl });
@@ -242,6 +293,10 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
       extensions: {
         runId: t.runId,
         target: t.pspUrl,
+        // Per PSP instance: requests sent, HTTP answers, failures (refused, reset, non-2xx), answers
+        // replayed from the shared idempotency records, and client retries it received.
+        psps: psps.map((p) => ({ url: p.url, ...p.stats })),
+        pollsUnresolved,
         rejected: recorder.rejected,
         drainedAtSec: Math.round(endSec * 1000) / 1000,
         payments: rb.txns.length,
@@ -291,6 +346,39 @@ async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLed
     coordinatorActive: sw.coordinatorActive,
   });
   return { summary, txns: sw.entries, netPositions, settlementSum, invariants };
+}
+
+/**
+ * Which PSP instance an arrival goes to: fresh payments round-robin; a client retry to the instance
+ * after its original's (with several), so it lands where the original's key was not claimed. The
+ * original's instance is remembered until its retry could no longer come (`keepMs` after it).
+ */
+export function retryRouter(
+  instances: number,
+  keepMs: number,
+  now: () => number,
+): (a: Pick<Arrival, 'idempotencyKey' | 'retryOfKey'>) => number {
+  let rr = 0;
+  const origin = new Map<string, { at: number; i: number }>();
+  return (a) => {
+    if (instances === 1) return 0;
+    if (a.retryOfKey !== undefined) {
+      const o = origin.get(a.retryOfKey);
+      if (o) {
+        origin.delete(a.retryOfKey);
+        return (o.i + 1) % instances;
+      }
+    }
+    const i = rr++ % instances;
+    // Insertion order is age order: drop the entries whose retry window has passed.
+    const t = now();
+    for (const [k, o] of origin) {
+      if (t - o.at <= keepMs) break;
+      origin.delete(k);
+    }
+    origin.set(a.idempotencyKey, { at: t, i });
+    return i;
+  };
 }
 
 /**
@@ -348,5 +436,6 @@ async function getJson<T>(base: string | Pool, path: string): Promise<{ status: 
   }
   const r = await base.request({ method: 'GET', path });
   const body = (await r.body.json()) as T;
+  if (r.statusCode !== 200 && r.statusCode !== 404) throw new Error(`GET ${path}: HTTP ${r.statusCode}`);
   return { status: r.statusCode, body };
 }

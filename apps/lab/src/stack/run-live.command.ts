@@ -17,7 +17,8 @@ export interface RunLiveCommandOptions {
 
 /**
  * `upi-lab run --live`: the scenario against the stack `upi-lab stack up` started (its state file
- * says where everything is); `--target` points the load at another PSP URL.
+ * says where everything is); `--target` points the load at other PSP URLs (a comma list; default every PSP
+ * instance of the stack, round-robin).
  */
 export async function runLiveCommand(o: RunLiveCommandOptions): Promise<number> {
   const state = readState(repoRoot());
@@ -41,7 +42,7 @@ export async function runLiveCommand(o: RunLiveCommandOptions): Promise<number> 
     );
   const targets = liveTargets(state, o.target);
   console.error(
-    `live run ${state.runId}: ${scenario.name} for ${scenario.durationSec} s against ${targets.pspUrl}`,
+    `live run ${state.runId}: ${scenario.name} for ${scenario.durationSec} s against ${(targets.pspUrls ?? [targets.pspUrl]).join(', ')}`,
   );
   const result = await runLive(scenario, {
     targets,

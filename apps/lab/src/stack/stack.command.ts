@@ -16,17 +16,37 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
       'scenario file every process builds its topology from',
       'scenarios/smoke.yaml',
     )
-    .option('--base-port <n>', 'PSP port; switch +1, clearing +2, banks +10…', int('base-port'), 18080)
+    .option(
+      '--base-port <n>',
+      'first PSP port (PSPs base…base+N-1); switch base+N, clearing base+N+1, banks base+N+9…',
+      int('base-port'),
+      18080,
+    )
     .option('--bank-processes <n>', 'bank processes sharing the banks', int('bank-processes'), 1)
+    .option(
+      '--psp-processes <n>',
+      'PSP processes psp-1…psp-N sharing one Redis idempotency store',
+      int('psp-processes'),
+      1,
+    )
     .option('--run-id <id>', 'namespace of Redis keys and Kafka groups (default: fresh)')
-    .action(async (o: { scenario: string; basePort: number; bankProcesses: number; runId?: string }) => {
-      await stackUp({
-        scenario: o.scenario,
-        basePort: o.basePort,
-        bankProcesses: o.bankProcesses,
-        ...(o.runId ? { runId: o.runId } : {}),
-      });
-    });
+    .action(
+      async (o: {
+        scenario: string;
+        basePort: number;
+        bankProcesses: number;
+        pspProcesses: number;
+        runId?: string;
+      }) => {
+        await stackUp({
+          scenario: o.scenario,
+          basePort: o.basePort,
+          bankProcesses: o.bankProcesses,
+          pspProcesses: o.pspProcesses,
+          ...(o.runId ? { runId: o.runId } : {}),
+        });
+      },
+    );
   stack
     .command('down')
     .description('stop exactly what `up` started (Kafka and Redis only if it started them)')
@@ -47,7 +67,9 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
     });
   stack
     .command('kill <name>')
-    .description('signal a component (psp, switch, clearing, bank-N, or bank for all); default SIGKILL')
+    .description(
+      'signal a component (psp-N, switch, clearing, bank-N; psp / bank for all of them); default SIGKILL',
+    )
     .option('--signal <sig>', 'signal name', 'SIGKILL')
     .action((name: string, o: { signal: string }) => {
       for (const k of stackKill(name, o.signal as NodeJS.Signals)) console.log(`sent ${k}`);

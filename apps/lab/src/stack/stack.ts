@@ -16,10 +16,12 @@ import {
 
 export interface StackUpOptions {
   readonly scenario: string;
-  /** PSP on basePort, switch +1, clearing +2, bank processes +10, +11, … Default 18080. */
+  /** PSP(s) from basePort, then the others (see `stackPorts`). Default 18080. */
   readonly basePort?: number;
   /** How many bank processes share the scenario's banks (round-robin). Default 1. */
   readonly bankProcesses?: number;
+  /** How many PSP processes serve the run (psp-1…psp-N, one Redis idempotency store). Default 1. */
+  readonly pspProcesses?: number;
   readonly runId?: string;
   readonly healthTimeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -78,6 +80,26 @@ export function repoRoot(): string {
   }
 }
 
+/**
+ * The port layout: PSP instances on consecutive ports from `base` (base … base+N−1, so a load
+ * balancer's port range), and everything else shifted by N−1 so nothing collides: switch base+N,
+ * clearing base+N+1, bank processes base+N+9, +N+10, … With one PSP that is the original layout
+ * (PSP 18080, switch 18081, clearing 18082, banks 18090…).
+ */
+export function stackPorts(base: number, psps: number, banks: number) {
+  const shift = psps - 1;
+  const ports = {
+    psps: Array.from({ length: psps }, (_, i) => base + i),
+    switch: base + 1 + shift,
+    clearing: base + 2 + shift,
+    banks: Array.from({ length: banks }, (_, i) => base + 10 + shift + i),
+  };
+  const last = Math.max(...ports.banks, ports.clearing);
+  if (!Number.isInteger(base) || base < 1 || last > 65535)
+    throw new Error(`ports ${base}…${last} do not fit: choose another --base-port`);
+  return ports;
+}
+
 const scriptOf = (root: string, app: ComponentState['app']) =>
   join(root, 'dist', 'apps', app, 'src', 'main.js');
 
@@ -100,7 +122,10 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   const scenario = loadScenario(scenarioFile); // fails fast on a bad file, before anything starts
   const bankIds = buildTopology(scenario).banks.map((b) => b.id);
   const n = Math.max(1, Math.min(o.bankProcesses ?? 1, bankIds.length));
-  const base = o.basePort ?? 18080;
+  const pspCount = o.pspProcesses ?? 1;
+  if (!Number.isInteger(pspCount) || pspCount < 1 || pspCount > 16)
+    throw new Error(`--psp-processes must be an integer from 1 to 16, got ${pspCount}`);
+  const layout = stackPorts(o.basePort ?? 18080, pspCount, n);
   const runId = o.runId ?? `r${Date.now().toString(36)}`;
   const dir = stackDir(root);
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -139,18 +164,19 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   const groups: string[][] = Array.from({ length: n }, () => []);
   bankIds.forEach((id, i) => groups[i % n]!.push(id));
   const components: ComponentState[] = [
-    component('switch', 'switch', base + 1),
+    component('switch', 'switch', layout.switch),
     ...groups.map((banks, i) =>
       component(
         `bank-${i + 1}`,
         'bank',
-        base + 10 + i,
+        layout.banks[i]!,
         { UPI_BANKS: banks.join(','), UPI_INSTANCE: `bank-${i + 1}` },
         banks,
       ),
     ),
-    component('clearing', 'clearing', base + 2),
-    component('psp', 'psp', base, { UPI_INSTANCE: 'psp-1' }),
+    component('clearing', 'clearing', layout.clearing),
+    // Each PSP its own instance name: its metrics label and its own Kafka reply topic.
+    ...layout.psps.map((port, i) => component(`psp-${i + 1}`, 'psp', port, { UPI_INSTANCE: `psp-${i + 1}` })),
   ];
   const state: StackState = {
     version: 1,
@@ -171,13 +197,13 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   };
   writeState(root, state);
 
-  // Everything but the PSP at once, then the PSP.
+  // Everything but the PSPs at once, then the PSPs (at once too).
   const backends = components.filter((c) => c.app !== 'psp');
   for (const c of backends) start(root, state, c);
-  await Promise.all(backends.map((c) => healthy(c, healthMs)));
-  const psp = components.find((c) => c.app === 'psp')!;
-  start(root, state, psp);
-  await healthy(psp, healthMs);
+  await Promise.all(backends.map((c) => healthyOrRetry(root, state, c, healthMs, log)));
+  const psps = components.filter((c) => c.app === 'psp');
+  for (const c of psps) start(root, state, c);
+  await Promise.all(psps.map((c) => healthyOrRetry(root, state, c, healthMs, log)));
   log(describe(state));
   return state;
 }
@@ -247,7 +273,7 @@ export async function stackStatus(): Promise<{ state: StackState | null; compone
   return { state, components: out };
 }
 
-/** `upi-lab stack kill NAME [--signal S]`: signals one component (`bank` = every bank process); default SIGKILL. */
+/** `upi-lab stack kill NAME [--signal S]`: signals one component (`bank` / `psp` = every bank / PSP process); default SIGKILL. */
 export function stackKill(name: string, signal: NodeJS.Signals = 'SIGKILL'): string[] {
   const root = repoRoot();
   const state = mustState(root);
@@ -286,11 +312,25 @@ export async function stackRestart(name: string, hard = false): Promise<string[]
   return stackStart(name);
 }
 
-/** Where the live runner finds the stack. */
-export function liveTargets(state: StackState, pspUrl?: string): LiveTargets {
+/**
+ * Where the live runner finds the stack: every PSP instance of it, or `target`, a comma list of PSP
+ * URLs (another entry point, or a subset of the instances).
+ */
+export function liveTargets(state: StackState, target?: string): LiveTargets {
   const url = (app: ComponentState['app']) => state.components.find((c) => c.app === app)!.url;
+  const pspUrls = target
+    ? target
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== '')
+    : state.components.filter((c) => c.app === 'psp').map((c) => c.url);
+  for (const u of pspUrls)
+    if (!/^https?:\/\/[^/]+\/?$/.test(u))
+      throw new Error(`--target: "${u}" is not an http(s)://host:port URL`);
+  if (!pspUrls.length) throw new Error('--target: no PSP URL given');
   return {
-    pspUrl: pspUrl ?? url('psp'),
+    pspUrl: pspUrls[0]!,
+    pspUrls,
     switchUrl: url('switch'),
     clearingUrl: url('clearing'),
     banks: state.components
@@ -348,6 +388,31 @@ async function healthy(c: ComponentState, ms: number): Promise<void> {
     await waitHealthy(`${c.url}/healthz`, ms, c.pid, c.log);
   } catch (err) {
     throw new Error(`${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Waits for health; a process that exited during its start gets one more try. On a broker started a
+ * moment ago, processes creating their topics at once can be refused metadata ("This server does not
+ * host this topic-partition") and stop; the second start finds the topics. Starting is idempotent
+ * (bank accounts are opened only if absent), so a retry is safe; a second failure is reported.
+ */
+async function healthyOrRetry(
+  root: string,
+  state: StackState,
+  c: ComponentState,
+  ms: number,
+  log: (l: string) => void,
+): Promise<void> {
+  try {
+    await healthy(c, ms);
+  } catch (err) {
+    if (isOurs(c.pid, scriptOf(root, c.app))) throw err; // alive but not healthy: no retry
+    log(
+      `${c.name} exited during its start (${err instanceof Error ? err.message : String(err)}); starting it again`,
+    );
+    start(root, state, c);
+    await healthy(c, ms);
   }
 }
 
