@@ -8,7 +8,7 @@ import { serveService, runProcess } from '../../../libs/runtime/src/live/http-ho
 import { openAccountsIfAbsent } from '../../../libs/runtime/src/live/open-accounts';
 import { RunScopedBus } from '../../../libs/runtime/src/live/run-scoped-bus';
 import { bankProfilesOf, loadLiveScenario } from '../../../libs/runtime/src/live/services';
-import { KafkaBus } from '../../../libs/transport/src/kafka-bus';
+import { startProcessBus } from '../../../libs/runtime/src/live/kafka';
 import { BankHttpModule } from './bank.module';
 import { readBankConfig } from './config';
 
@@ -34,18 +34,7 @@ runProcess('bank', async () => {
   console.log(
     `${cfg.instance}: accounts of ${banks.join(', ')} ${opened === 'opened' ? 'opened' : 'found in Redis'}`,
   );
-  const kafka = new KafkaBus({
-    brokers: cfg.brokers,
-    clientId: 'upi-bank',
-    instanceId: `${cfg.runId}-${cfg.instance}`,
-    // minBytes is 1, so a fetch returns as soon as data arrives: a long wait costs no latency, and a
-    // short one makes every idle consumer poll the broker hundreds of times a second.
-    maxWaitTimeMs: 100,
-    // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
-    // rates; a crash redelivers at most that much more (every handler here is idempotent).
-    commitLingerMs: 20,
-  });
-  await kafka.start();
+  const kafka = await startProcessBus(cfg, 'bank', cfg.instance);
   const service = new BankService({
     bus: new RunScopedBus(kafka, cfg.runId),
     timers,

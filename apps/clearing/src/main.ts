@@ -8,7 +8,7 @@ import { runKeys } from '../../../libs/runtime/src/live/env';
 import { serveService, runProcess } from '../../../libs/runtime/src/live/http-host';
 import { RunScopedBus } from '../../../libs/runtime/src/live/run-scoped-bus';
 import { loadLiveScenario } from '../../../libs/runtime/src/live/services';
-import { KafkaBus } from '../../../libs/transport/src/kafka-bus';
+import { startProcessBus } from '../../../libs/runtime/src/live/kafka';
 import { ClearingHttpModule } from './clearing.module';
 import { readClearingConfig } from './config';
 
@@ -21,18 +21,7 @@ runProcess('clearing', async () => {
   const { topology } = loadLiveScenario(cfg.scenarioFile);
   const timers = new WallTimers();
   const redis = new Redis(cfg.redisUrl, { enableAutoPipelining: true });
-  const kafka = new KafkaBus({
-    brokers: cfg.brokers,
-    clientId: 'upi-clearing',
-    instanceId: `${cfg.runId}-clearing`,
-    // minBytes is 1, so a fetch returns as soon as data arrives: a long wait costs no latency, and a
-    // short one makes every idle consumer poll the broker hundreds of times a second.
-    maxWaitTimeMs: 100,
-    // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
-    // rates; a crash redelivers at most that much more (every handler here is idempotent).
-    commitLingerMs: 20,
-  });
-  await kafka.start();
+  const kafka = await startProcessBus(cfg, 'clearing', 'clearing');
   const bus = new JournaledSettlementBus(
     new RunScopedBus(kafka, cfg.runId),
     redis,

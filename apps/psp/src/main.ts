@@ -11,7 +11,7 @@ import { runKeys } from '../../../libs/runtime/src/live/env';
 import { runProcess } from '../../../libs/runtime/src/live/http-host';
 import { RunScopedBus } from '../../../libs/runtime/src/live/run-scoped-bus';
 import { loadLiveScenario } from '../../../libs/runtime/src/live/services';
-import { KafkaBus } from '../../../libs/transport/src/kafka-bus';
+import { startProcessBus } from '../../../libs/runtime/src/live/kafka';
 import { readPspConfig } from './config';
 import { paymentLatencyObserver } from './metrics-observer';
 import { createPspHttpApp } from './psp-http.app';
@@ -28,18 +28,7 @@ runProcess('psp', async () => {
   const timers = new WallTimers();
   const redis = new Redis(cfg.redisUrl, { enableAutoPipelining: true });
   const ledger = new RedisLedger({ prefix: keys.ledger, redis });
-  const kafka = new KafkaBus({
-    brokers: cfg.brokers,
-    clientId: 'upi-psp',
-    instanceId: `${cfg.runId}-${cfg.instance}`,
-    // minBytes is 1, so a fetch returns as soon as data arrives: a long wait costs no latency, and a
-    // short one makes every idle consumer poll the broker hundreds of times a second.
-    maxWaitTimeMs: 100,
-    // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
-    // rates; a crash redelivers at most that much more (every handler here is idempotent).
-    commitLingerMs: 20,
-  });
-  await kafka.start();
+  const kafka = await startProcessBus(cfg, 'psp', cfg.instance);
   const metrics = createMetrics({
     defaultLabels: { service: 'psp', instance: cfg.instance, run: cfg.runId },
   });

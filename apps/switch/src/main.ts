@@ -6,7 +6,7 @@ import { serveService, runProcess } from '../../../libs/runtime/src/live/http-ho
 import { RunScopedBus } from '../../../libs/runtime/src/live/run-scoped-bus';
 import { loadLiveScenario, switchParts } from '../../../libs/runtime/src/live/services';
 import { SwitchService } from '../../../libs/switch/src';
-import { KafkaBus } from '../../../libs/transport/src/kafka-bus';
+import { startProcessBus } from '../../../libs/runtime/src/live/kafka';
 import { readSwitchConfig } from './config';
 import { SwitchHttpModule } from './switch.module';
 
@@ -19,18 +19,7 @@ runProcess('switch', async () => {
   const cfg = readSwitchConfig();
   const { scenario, topology } = loadLiveScenario(cfg.scenarioFile);
   const timers = new WallTimers();
-  const kafka = new KafkaBus({
-    brokers: cfg.brokers,
-    clientId: 'upi-switch',
-    instanceId: `${cfg.runId}-switch`,
-    // minBytes is 1, so a fetch returns as soon as data arrives: a long wait costs no latency, and a
-    // short one makes every idle consumer poll the broker hundreds of times a second.
-    maxWaitTimeMs: 100,
-    // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
-    // rates; a crash redelivers at most that much more (every handler here is idempotent).
-    commitLingerMs: 20,
-  });
-  await kafka.start();
+  const kafka = await startProcessBus(cfg, 'switch', 'switch');
   const metrics = createMetrics({ defaultLabels: { service: 'switch', run: cfg.runId } });
   const service = new SwitchService({
     bus: new RunScopedBus(kafka, cfg.runId),
