@@ -202,14 +202,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const faultTimers = scheduleFaults(faultTimeline(scenario), t, timers);
 
   const report = (phase: RunProgress['phase']) =>
-    opts.onProgress?.({
-      elapsedSec: Math.min(rel(), durationMs) / 1000,
-      durationSec: scenario.durationSec,
-      offered: recorder.offered,
-      completed: recorder.completed,
-      succeeded: recorder.succeeded,
-      phase,
-    });
+    opts.onProgress?.(recorder.progress(phase, Math.min(rel(), durationMs), scenario.durationSec));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   for (let s = 1000; s <= durationMs; s += 1000) {
     await sleep(Math.max(0, s - rel()));

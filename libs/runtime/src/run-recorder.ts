@@ -14,6 +14,16 @@ export interface Answer {
   readonly code: string | null;
 }
 
+export interface RunProgress {
+  readonly elapsedSec: number;
+  readonly durationSec: number;
+  readonly offered: number;
+  readonly completed: number;
+  readonly succeeded: number;
+  /** Phase: offering load, or draining what is still in flight after the curve ended. */
+  readonly phase: 'load' | 'drain';
+}
+
 interface Bucket {
   offered: number;
   completed: number;
@@ -50,6 +60,12 @@ export class RunRecorder {
 
   get succeeded(): number {
     return this.byStatus.SUCCESS + this.byStatus.DEEMED;
+  }
+
+  /** What a progress bar shows at `elapsedMs` into the run. */
+  progress(phase: RunProgress['phase'], elapsedMs: number, durationSec: number): RunProgress {
+    const { offered, completed, succeeded } = this;
+    return { elapsedSec: elapsedMs / 1000, durationSec, offered, completed, succeeded, phase };
   }
 
   offer(atMs: number): void {

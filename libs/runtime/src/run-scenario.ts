@@ -23,7 +23,9 @@ import {
 import { EmbeddedSystem } from './embedded-system';
 import { readBackAndCheck } from './system-invariants';
 import { driveArrivals } from './traffic-driver';
-import { RunRecorder, type Answer } from './run-recorder';
+import { RunRecorder, type Answer, type RunProgress } from './run-recorder';
+
+export type { RunProgress } from './run-recorder';
 
 /** How a run passes time: the wall clock (embedded) or a virtual clock (simulated and tests). */
 export interface RunClock {
@@ -32,16 +34,6 @@ export interface RunClock {
   waitUntil(atMs: number): Promise<void>;
   /** Called as the run starts; the function it returns, as it ends (a virtual clock installs itself globally). */
   enter?(): () => void;
-}
-
-export interface RunProgress {
-  readonly elapsedSec: number;
-  readonly durationSec: number;
-  readonly offered: number;
-  readonly completed: number;
-  readonly succeeded: number;
-  /** Phase: offering load, or draining what is still in flight after the curve ended. */
-  readonly phase: 'load' | 'drain';
 }
 
 export interface RunOptions {
@@ -135,14 +127,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
 
   const durationMs = scenario.durationSec * 1000;
   const report = (phase: RunProgress['phase']) =>
-    opts.onProgress?.({
-      elapsedSec: Math.min(rel(), durationMs) / 1000,
-      durationSec: scenario.durationSec,
-      offered: recorder.offered,
-      completed: recorder.completed,
-      succeeded: recorder.succeeded,
-      phase,
-    });
+    opts.onProgress?.(recorder.progress(phase, Math.min(rel(), durationMs), scenario.durationSec));
   for (let t = 1000; t <= durationMs; t += 1000) {
     await opts.clock.waitUntil(t0 + t);
     report('load');

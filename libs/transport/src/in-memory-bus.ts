@@ -1,3 +1,4 @@
+import { nonNegative, positiveInt } from './options';
 import type { TimerHandle, Timers } from '../../domain/src/time';
 import {
   BusClosedError,
@@ -388,16 +389,4 @@ function envelope(topic: string, m: Outgoing, clone: boolean): Envelope {
 
 function requireName(s: unknown, what: string): void {
   if (typeof s !== 'string' || s.length === 0) throw new TypeError(`${what} must be a non-empty string`);
-}
-
-function positiveInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
-  return n;
-}
-
-function nonNegative(n: number, what: string): number {
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new RangeError(`${what} must be a finite number >= 0, got ${n}`);
-  }
-  return n;
 }

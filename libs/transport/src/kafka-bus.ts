@@ -1,3 +1,4 @@
+import { nonNegative, positiveInt } from './options';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
@@ -648,18 +649,6 @@ function requireTopic(topic: unknown): void {
   if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) {
     throw new TypeError(`topic must be 1–249 characters of [a-zA-Z0-9._-], got ${JSON.stringify(topic)}`);
   }
-}
-
-function positiveInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be a positive integer, got ${n}`);
-  return n;
-}
-
-function nonNegative(n: number, what: string): number {
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new RangeError(`${what} must be a finite number >= 0, got ${n}`);
-  }
-  return n;
 }
 
 function sleep(ms: number): Promise<void> {
