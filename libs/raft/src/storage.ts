@@ -15,6 +15,11 @@ export interface StorageWrite {
 export interface RaftStorage {
   load(): PersistedState;
   save(w: StorageWrite): void;
+  /**
+   * Optional: the same write, durable when the promise resolves, without blocking the event loop
+   * on the fsync. The caller starts no other write until it resolves.
+   */
+  saveAsync?(w: StorageWrite): Promise<void>;
   close?(): void;
 }
 
@@ -40,7 +45,10 @@ export function applyOp(
   } else if (op.entries.length > 0) {
     const first = op.entries[0]!.index;
     const base = state.snapshot?.index ?? 0;
-    state.entries = state.entries.filter((e) => e.index < first);
+    // Held entries are consecutive, so the ones before `first` are a prefix: cut in place
+    // (a filter here copied the whole log on every append).
+    const held = state.entries[0]?.index ?? first;
+    state.entries.length = Math.max(0, Math.min(state.entries.length, first - held));
     const lastKept = state.entries[state.entries.length - 1]?.index ?? base;
     if (first !== lastKept + 1) throw new Error(`storage gap: append at ${first} after ${lastKept}`);
     for (const e of op.entries) state.entries.push(e);

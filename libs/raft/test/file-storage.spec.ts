@@ -111,4 +111,29 @@ describe('FileStorage', () => {
     expect(again.applied.get(1)!.map((e) => e.data)).toEqual(['op4', 'op5', 'op6', 'op7', 'op8', 'op9']);
     for (const s of again.storages.values()) s.close!();
   });
+
+  it('saveAsync writes the same file as save, snapshots included', async () => {
+    const a = path.join(dir, 'sync.log');
+    const b = path.join(dir, 'async.log');
+    const writes = [
+      { entries: ents(1, 40, 1), hardState: { term: 1, vote: 1, commit: 30 } },
+      { entries: ents(35, 50, 2), hardState: { term: 2, vote: 2, commit: 45 } },
+      { snapshot: { index: 45, term: 2, data: 'image@45' } },
+      { entries: ents(51, 60, 2), hardState: { term: 2, vote: 2, commit: 58 } },
+    ];
+    const sa = new FileStorage(a);
+    const sb = new FileStorage(b);
+    for (const w of writes) {
+      sa.save(w);
+      await sb.saveAsync(w);
+    }
+    sa.close();
+    sb.close();
+    expect(fs.readFileSync(b)).toEqual(fs.readFileSync(a));
+    const r = new FileStorage(b).load();
+    expect(r.snapshot).toEqual({ index: 45, term: 2, data: 'image@45' });
+    expect(r.entries.map((e) => `${e.index}/${e.term}`)).toEqual(ents(46, 60, 2).map((e) => `${e.index}/2`));
+    expect(r.hardState).toEqual({ term: 2, vote: 2, commit: 58 });
+    expect(fs.existsSync(`${b}.tmp`)).toBe(false);
+  });
 });

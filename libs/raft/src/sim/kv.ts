@@ -1,3 +1,4 @@
+import type { ReplicatedStateMachine } from '../host';
 import type { Entry, Snapshot } from '../types';
 
 /** A client command as carried in an entry's data. */
@@ -23,11 +24,7 @@ export class KvStateMachine {
     this.applied = e.index;
     if (e.data === '') return null;
     const cmd = JSON.parse(e.data) as KvCommand;
-    if (cmd.op === 'put') {
-      this.data.set(cmd.key, cmd.value ?? '');
-      return { cmd, value: cmd.value ?? '' };
-    }
-    return { cmd, value: this.data.get(cmd.key) ?? '' };
+    return { cmd, value: execute(this.data, cmd) };
   }
 
   restore(s: Snapshot): void {
@@ -39,7 +36,74 @@ export class KvStateMachine {
 
   /** The image at `applied`, keys sorted so equal states give equal strings. */
   image(): string {
-    const data = [...this.data.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return JSON.stringify({ applied: this.applied, data });
+    return kvImage(this.applied, this.data);
   }
+}
+
+/** Runs one command against the map; returns the value written (put) or read (get). */
+function execute(data: Map<string, string>, cmd: KvCommand): string {
+  if (cmd.op === 'put') {
+    data.set(cmd.key, cmd.value ?? '');
+    return cmd.value ?? '';
+  }
+  return data.get(cmd.key) ?? '';
+}
+
+function kvImage(applied: number, data: Map<string, string>): string {
+  const sorted = [...data.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return JSON.stringify({ applied, data: sorted });
+}
+
+/**
+ * The same key-value machine behind a RaftHost (replica process, host tests): the host skips
+ * no-op entries and passes the index, so the image records the last index applied.
+ */
+export class KvReplicaMachine implements ReplicatedStateMachine {
+  private data = new Map<string, string>();
+  applied = 0;
+  /** Commands applied since the last restore, if asked for (tests compare sequences). */
+  readonly history: string[] = [];
+
+  constructor(private readonly keepHistory = false) {}
+
+  apply(data: string, index: number): string {
+    const cmd = parseKv(data);
+    const value = execute(this.data, cmd);
+    this.applied = index;
+    if (this.keepHistory) this.history.push(data);
+    return value;
+  }
+
+  snapshot(): string {
+    return kvImage(this.applied, this.data);
+  }
+
+  restore(image: string): void {
+    const img = JSON.parse(image) as { applied: number; data: [string, string][] };
+    this.data = new Map(img.data);
+    this.applied = img.applied;
+    this.history.length = 0;
+  }
+
+  get(key: string): string | undefined {
+    return this.data.get(key);
+  }
+
+  get size(): number {
+    return this.data.size;
+  }
+}
+
+/** A command from outside (a peer's log or a client): checked before it can touch the map. */
+function parseKv(data: string): KvCommand {
+  const cmd = JSON.parse(data) as Partial<KvCommand>;
+  if (
+    typeof cmd !== 'object' ||
+    cmd === null ||
+    (cmd.op !== 'put' && cmd.op !== 'get') ||
+    typeof cmd.key !== 'string' ||
+    (cmd.value !== undefined && typeof cmd.value !== 'string')
+  )
+    throw new Error(`bad kv command: ${data.slice(0, 80)}`);
+  return cmd as KvCommand;
 }

@@ -3,7 +3,15 @@ import { Random } from '../../../domain/src';
 import { checkOperations, kvModel, type KvInput, type KvOutput, type Operation } from '../linearizability';
 import { RaftNode, type RaftConfig } from '../node';
 import { MemoryStorage } from '../storage';
-import type { Entry, Message, NodeId, Ready } from '../types';
+import { leaderMaySendEarly } from '../host';
+import {
+  EMPTY_HARD_STATE,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type Ready,
+} from '../types';
 import { KvStateMachine, type KvCommand } from './kv';
 
 /** One tick of Raft time in simulated milliseconds. */
@@ -23,7 +31,12 @@ export interface SimOptions {
   /** Applied entries between snapshots. */
   snapshotEvery?: number;
   /** Deliberately broken variants, to show that the checks can fail. */
-  bug?: Partial<Record<'noVotePersist' | 'sendBeforeSync', boolean>>;
+  bug?: Partial<Record<'noVotePersist' | 'sendBeforeSync' | 'earlySendAnyRole', boolean>>;
+  /**
+   * The host as RaftHost runs it with async storage: inputs are stepped while a Ready is being
+   * synced (not held back), and a leader sends its appends before its own write is durable.
+   */
+  pipelined?: boolean;
   raft?: Partial<RaftConfig>;
 }
 
@@ -65,6 +78,9 @@ interface Host {
   /** Proposals made through this node: index -> (term, client op id). */
   waiting: Map<number, { term: number; op: number }>;
   wasLeader: boolean;
+  /** The hard state on disk (pipelined mode: may a leader send before its write is synced?). */
+  durableHs: HardState;
+  sentEarly: boolean;
 }
 
 interface ClientOp {
@@ -135,6 +151,8 @@ export class World {
         deferred: [],
         waiting: new Map(),
         wasLeader: false,
+        durableHs: { ...EMPTY_HARD_STATE },
+        sentEarly: false,
       };
       this.hosts.set(id, host);
       this.start(host);
@@ -249,6 +267,7 @@ export class World {
       ...this.opts.raft,
     };
     h.raft = new RaftNode(cfg, init);
+    h.durableHs = { ...init.hardState };
     // What came back from the disk must agree with every other node too.
     this.checkNewEntries(h, h.raft.log.entries);
     h.sm = new KvStateMachine();
@@ -304,6 +323,11 @@ export class World {
 
   /** Runs an input now, or after the Ready being persisted, then drains new Ready work. */
   private input(h: Host, fn: (r: RaftNode) => void): void {
+    if (h.inflight && this.opts.pipelined) {
+      fn(h.raft!);
+      this.afterInput(h);
+      return;
+    }
     if (h.inflight) {
       h.deferred.push(() => fn(h.raft!));
       return;
@@ -346,6 +370,10 @@ export class World {
     }
     h.storage.write(w);
     h.inflight = rd;
+    // Broken on purpose (earlySendAnyRole): followers and candidates send before the fsync too.
+    h.sentEarly =
+      !!this.opts.pipelined && (!!this.opts.bug?.earlySendAnyRole || leaderMaySendEarly(rd, h.durableHs));
+    if (h.sentEarly) for (const m of rd.messages) this.send(m);
     // Broken on purpose: messages leave before the write is durable.
     if (this.opts.bug?.sendBeforeSync) for (const m of rd.messages) this.send(m);
     // An fsync takes a moment; a crash in that window loses (part of) the write.
@@ -356,7 +384,8 @@ export class World {
     const rd = h.inflight!;
     const r = h.raft!;
     h.storage.sync();
-    if (!this.opts.bug?.sendBeforeSync) for (const m of rd.messages) this.send(m);
+    if (rd.hardState) h.durableHs = rd.hardState;
+    if (!this.opts.bug?.sendBeforeSync && !h.sentEarly) for (const m of rd.messages) this.send(m);
     if (rd.snapshot && rd.snapshot.index > h.sm.applied) {
       h.sm.restore(rd.snapshot);
       this.count('snapshotsInstalled');
