@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { BankService } from '../../../libs/bank/src';
 import { Random, WallTimers } from '../../../libs/domain/src';
 import { RedisLedger } from '../../../libs/ledger/src/redis-ledger';
-import { createMetrics } from '../../../libs/metrics/src';
+import { createMetrics, registerBankGauges, registerKafkaLag } from '../../../libs/metrics/src';
 import { readIdList, runKeys } from '../../../libs/runtime/src/live/env';
 import { serveService, runProcess } from '../../../libs/runtime/src/live/http-host';
 import { openAccountsIfAbsent } from '../../../libs/runtime/src/live/open-accounts';
@@ -34,7 +34,10 @@ runProcess('bank', async () => {
   console.log(
     `${cfg.instance}: accounts of ${banks.join(', ')} ${opened === 'opened' ? 'opened' : 'found in Redis'}`,
   );
-  const kafka = await startProcessBus(cfg, 'bank', cfg.instance);
+  const metrics = createMetrics({
+    defaultLabels: { service: 'bank', instance: cfg.instance, run: cfg.runId },
+  });
+  const kafka = await startProcessBus(cfg, 'bank', cfg.instance, registerKafkaLag(metrics.registry));
   const service = new BankService({
     bus: new RunScopedBus(kafka, cfg.runId),
     timers,
@@ -44,9 +47,11 @@ runProcess('bank', async () => {
     tickMs: cfg.tickMs,
   });
   await service.start();
-  const metrics = createMetrics({
-    defaultLabels: { service: 'bank', instance: cfg.instance, run: cfg.runId },
-  });
+  registerBankGauges(
+    metrics.registry,
+    async () => heldByBank((await ledger.summary()).perBank, banks),
+    () => Object.fromEntries(service.allStats().map((s) => [s.id, s.queued])),
+  );
   const app = await serveService({
     module: BankHttpModule.register(service, { adminToken: cfg.adminToken }),
     registry: metrics.registry,
@@ -65,3 +70,11 @@ runProcess('bank', async () => {
     },
   };
 });
+
+/** Held paise of the banks this process hosts (the ledger's summary covers every bank of the run). */
+function heldByBank(
+  perBank: Readonly<Record<string, { readonly heldPaise: number }>>,
+  banks: readonly string[],
+): Record<string, number> {
+  return Object.fromEntries(banks.map((b) => [b, perBank[b]?.heldPaise ?? 0]));
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import Redis from 'ioredis';
 import { ClearingService } from '../../../libs/clearing/src';
 import { WallTimers } from '../../../libs/domain/src';
-import { createMetrics } from '../../../libs/metrics/src';
+import { createMetrics, registerKafkaLag } from '../../../libs/metrics/src';
 import { JournaledSettlementBus } from '../../../libs/runtime/src/live/clearing-journal';
 import { runKeys } from '../../../libs/runtime/src/live/env';
 import { serveService, runProcess } from '../../../libs/runtime/src/live/http-host';
@@ -21,7 +21,8 @@ runProcess('clearing', async () => {
   const { topology } = loadLiveScenario(cfg.scenarioFile);
   const timers = new WallTimers();
   const redis = new Redis(cfg.redisUrl, { enableAutoPipelining: true });
-  const kafka = await startProcessBus(cfg, 'clearing', 'clearing');
+  const metrics = createMetrics({ defaultLabels: { service: 'clearing', run: cfg.runId } });
+  const kafka = await startProcessBus(cfg, 'clearing', 'clearing', registerKafkaLag(metrics.registry));
   const bus = new JournaledSettlementBus(
     new RunScopedBus(kafka, cfg.runId),
     redis,
@@ -30,7 +31,6 @@ runProcess('clearing', async () => {
   const service = new ClearingService({ bus, timers, cycleMs: topology.switch.settlementCycleSec * 1000 });
   await service.start();
   if (bus.replayed) console.log(`clearing: replayed ${bus.replayed} journaled settlement entries`);
-  const metrics = createMetrics({ defaultLabels: { service: 'clearing', run: cfg.runId } });
   const app = await serveService({
     module: ClearingHttpModule.register(service),
     registry: metrics.registry,

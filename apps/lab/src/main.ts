@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../../libs/scenarios/src';
 import { runCommand } from './run.command';
 import { addStackCommands } from './stack/stack.command';
+import { addReportCommands } from './report.commands';
+import { addSimCommands } from './sim/sim.commands';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -67,10 +69,60 @@ program
     await serveCommand(o);
   });
 
+program
+  .command('load')
+  .description(
+    'open-model load test of the live stack: the scenario curve (or a replay), faults in step, thresholds',
+  )
+  .requiredOption(
+    '-s, --scenario <file>',
+    'scenario file (YAML or JSON); the stack must run its topology and seed',
+  )
+  .option('--scale <x>', 'override the scenario scale (sets the offered rate)', positive('scale'))
+  .option('--target <urls>', 'PSP URL(s) to load, comma-separated (default: every PSP of the stack)')
+  .option(
+    '--replay <file.csv>',
+    'drive arrivals from a per-second rate file (time_s,rate) instead of the curve',
+  )
+  .option('-o, --out <file>', 'where to write the result JSON (default results/<name>-load-<time>.json)')
+  .option(
+    '--max-lag <ms>',
+    'an arrival not sent this long after its time is dropped (default 1000)',
+    int('max-lag'),
+  )
+  .option(
+    '--connections <n>',
+    'keep-alive connections in all (default: sized from the peak rate)',
+    int('connections'),
+  )
+  .option('--status-poll <first,every,max>', "polls of a 202 in seconds (default NPCI's 45,90,3)")
+  .option('--no-progress', 'no progress bar')
+  .action(async (o) => {
+    const { loadCommand } = await import('./load/load.command');
+    process.exitCode = await loadCommand(o);
+  });
+
+program
+  .command('k6-export')
+  .description('write the scenario as the JSON plan the k6 scripts in loadtests/k6 read')
+  .requiredOption('-s, --scenario <file>', 'scenario file (YAML or JSON)')
+  .requiredOption('-o, --out <file>', 'where to write the plan JSON')
+  .option('--scale <x>', 'override the scenario scale', positive('scale'))
+  .option('--status-poll <first,every,max>', "polls of a 202 in seconds (default NPCI's 45,90,3)")
+  .action(async (o) => {
+    const { k6ExportCommand } = await import('./load/k6-export.command');
+    process.exitCode = k6ExportCommand(o);
+  });
+
 addStackCommands(program, int);
+addReportCommands(program, int, positive);
+addSimCommands(program, int, positive);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ScenarioError) console.error(err.message);
+  // Bad input to the simulator's commands (libs/sim): the message says what to fix, no stack needed.
+  else if (err instanceof Error && (err.name === 'SloError' || err.name === 'SimModelError'))
+    console.error(err.message);
   else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exitCode = 2;
 });

@@ -62,7 +62,7 @@ export function writeResult(path: string, result: RunResult): void {
   writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
 }
 
-function progressBar(durationSec: number): { update: (p: RunProgress) => void; stop: () => void } {
+export function progressBar(durationSec: number): { update: (p: RunProgress) => void; stop: () => void } {
   const bar = new SingleBar({
     format: ' {bar} {phase} {value}/{total} s | offered {offered} | done {completed} | ok {ok}',
     stream: process.stderr,

@@ -1,8 +1,8 @@
 import { createMetrics } from '../../../libs/metrics/src';
-import { resilienceMetrics } from '../../../libs/resilience/src';
+import { embeddedMetrics } from '../../../libs/runtime/src/metrics-hooks';
 import { loadScenario, buildTopology } from '../../../libs/scenarios/src';
 import { EmbeddedSystem, wallClock } from '../../../libs/runtime/src';
-import { createPspHttpApp, paymentLatencyObserver } from '../../psp/src';
+import { createPspHttpApp } from '../../psp/src';
 
 export interface ServeOptions {
   scenario: string;
@@ -15,13 +15,14 @@ export async function serveCommand(o: ServeOptions): Promise<void> {
   const scenario = loadScenario(o.scenario);
   const { timers } = wallClock();
   const metrics = createMetrics({ defaultLabels: { service: 'embedded' } });
+  const { watch, ...observers } = embeddedMetrics(metrics);
   const system = await EmbeddedSystem.start({
     scenario,
     topology: buildTopology(scenario),
     timers,
-    observePayments: paymentLatencyObserver(metrics),
-    resilienceMetrics: resilienceMetrics(metrics.registry),
+    ...observers,
   });
+  watch(system);
   const app = await createPspHttpApp({
     core: system.psp,
     ledger: system.ledger,

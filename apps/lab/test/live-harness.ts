@@ -79,9 +79,14 @@ export function smoke(durationSec: number) {
  * A fresh stack (fresh run id: its own ledger, journal and consumer groups) on the smoke scenario,
  * with its state and logs in a fresh folder (so a test reads only its own processes' logs).
  */
-export function upSmokeStack(basePort: number): Promise<StackState> {
+export function upSmokeStack(basePort: number, switchReplicas?: number): Promise<StackState> {
   privateStackDir();
-  return stackUp({ scenario: join(root, 'scenarios/smoke.yaml'), basePort, log: quiet });
+  return stackUp({
+    scenario: join(root, 'scenarios/smoke.yaml'),
+    basePort,
+    log: quiet,
+    ...(switchReplicas !== undefined ? { switchReplicas } : {}),
+  });
 }
 
 export { stackDown };

@@ -45,7 +45,14 @@ beforeAll(async () => {
   buildApps();
   started = ensureInfra();
   privateStackDir();
-  state = await stackUp({ scenario: smokeFile, basePort: BASE_PORT, pspProcesses: 2, log: quiet });
+  // One switch node: this file tests the PSPs (and names every component); the replicated switch has its own tests.
+  state = await stackUp({
+    scenario: smokeFile,
+    basePort: BASE_PORT,
+    pspProcesses: 2,
+    switchReplicas: 1,
+    log: quiet,
+  });
 });
 
 afterAll(async () => {

@@ -1,21 +1,48 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AccountView, LedgerStore, LedgerSummary } from '../../../libs/ledger/src/ledger-store';
 import { ApiHttpError } from './api-error';
 import { AdminGuard } from './admin.guard';
-import { LEDGER } from './tokens';
+import { parseThrottleBody, type PaymentThrottle, type ThrottleSetting } from '../../../libs/psp/src';
+import { LEDGER, THROTTLE } from './tokens';
 
 export const ACCOUNTS_DEFAULT_LIMIT = 100;
 export const ACCOUNTS_MAX_LIMIT = 1_000;
 const BANK_RE = /^[A-Za-z0-9_-]{1,32}$/;
 
-/** Read-only views of the ledger for operators. Loopback + bearer token only (see AdminGuard). */
+/**
+ * Read-only views of the ledger for operators, and the payment throttle (fault injection).
+ * Loopback + bearer token only (see AdminGuard).
+ */
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
 @Controller('admin')
 export class AdminController {
-  constructor(@Inject(LEDGER) private readonly ledger: LedgerStore) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: LedgerStore,
+    @Inject(THROTTLE) private readonly throttle: PaymentThrottle,
+  ) {}
+
+  /** Refuse payments beyond `ratePerSec` with 429 or 503 (only payers on `handles`, if given). */
+  @Put('throttle')
+  setThrottle(@Body() body: unknown): { throttle: ThrottleSetting } {
+    const r = parseThrottleBody(body);
+    if (!r.ok) throw new ApiHttpError(400, 'INVALID_BODY', r.message, r.field);
+    this.throttle.set(r.setting, Date.now());
+    return { throttle: r.setting };
+  }
+
+  @Get('throttle')
+  getThrottle(): { throttle: ThrottleSetting | null; refused: number } {
+    return { throttle: this.throttle.current, refused: this.throttle.refused };
+  }
+
+  @Delete('throttle')
+  @HttpCode(204)
+  clearThrottle(): void {
+    this.throttle.clear();
+  }
 
   @Get('ledger/summary')
   summary(): Promise<LedgerSummary> {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import Redis from 'ioredis';
 import { UPI_TIMEOUTS_MS, WallTimers } from '../../../libs/domain/src';
 import { RedisLedger } from '../../../libs/ledger/src/redis-ledger';
-import { createMetrics } from '../../../libs/metrics/src';
+import { createMetrics, registerKafkaLag } from '../../../libs/metrics/src';
 import { resilienceMetrics } from '../../../libs/resilience/src';
 import { pspAdmission } from '../../../libs/runtime/src/switch-config';
 import { PspCore } from '../../../libs/psp/src';
@@ -28,10 +28,10 @@ runProcess('psp', async () => {
   const timers = new WallTimers();
   const redis = new Redis(cfg.redisUrl, { enableAutoPipelining: true });
   const ledger = new RedisLedger({ prefix: keys.ledger, redis });
-  const kafka = await startProcessBus(cfg, 'psp', cfg.instance);
   const metrics = createMetrics({
     defaultLabels: { service: 'psp', instance: cfg.instance, run: cfg.runId },
   });
+  const kafka = await startProcessBus(cfg, 'psp', cfg.instance, registerKafkaLag(metrics.registry));
   // Unique across PSP instances and restarts of one run: instance, start time, sequence.
   const stamp = `${cfg.instance}${Date.now().toString(36)}`.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
   let seq = 0;

@@ -1,15 +1,8 @@
-import { observePaymentLatency, type LabMetrics } from '../../../libs/metrics/src';
+import type { LabMetrics } from '../../../libs/metrics/src';
 import type { PaymentObservation } from '../../../libs/psp/src';
+import { paymentMetricsObserver } from '../../../libs/runtime/src/metrics-hooks';
 
-/**
- * The core's `observe` hook for the latency histogram: one sample per payment when the payer gets
- * its answer (outcome PENDING when the wait ran out). Labels stay bounded: PSP ids come from the
- * handle registry, class is the category, outcome the status.
- */
+/** The PSP core's `observe` hook for its metrics (latency, outcomes, end to end); see libs/runtime metrics-hooks. */
 export function paymentLatencyObserver(metrics: LabMetrics): (obs: PaymentObservation) => void {
-  return (obs) => {
-    if (obs.phase !== 'ANSWERED') return;
-    const r = obs.record;
-    observePaymentLatency(metrics, { psp: r.pspId, class: r.category, outcome: r.status }, obs.latencyMs);
-  };
+  return paymentMetricsObserver(metrics);
 }

@@ -1,15 +1,18 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { IDEMPOTENCY_HEADER, type PspCore } from '../../../libs/psp/src';
+import { IDEMPOTENCY_HEADER, type PaymentThrottle, type PspCore } from '../../../libs/psp/src';
 import { ApiHttpError } from './api-error';
 import { ApiErrorDto, PaymentRequestDto, PaymentResultDto } from './dto';
-import { PSP_CORE } from './tokens';
+import { PSP_CORE, THROTTLE } from './tokens';
 
 @ApiTags('payments')
 @Controller('v1/payments')
 export class PaymentsController {
-  constructor(@Inject(PSP_CORE) private readonly core: PspCore) {}
+  constructor(
+    @Inject(PSP_CORE) private readonly core: PspCore,
+    @Inject(THROTTLE) private readonly throttle: PaymentThrottle,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -24,11 +27,18 @@ export class PaymentsController {
   @ApiResponse({ status: 400, type: ApiErrorDto })
   @ApiResponse({ status: 409, type: ApiErrorDto, description: 'Idempotency-Key reused with another body' })
   @ApiResponse({ status: 413, type: ApiErrorDto })
+  @ApiResponse({ status: 429, type: ApiErrorDto, description: 'throttled (fault injection)' })
   async pay(
     @Headers('idempotency-key') key: string | undefined,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<object> {
+    // An injected overload (PUT /admin/throttle) refuses before anything is claimed or sent.
+    const refused = this.throttle.admit((body as { payerVpa?: unknown } | null)?.payerVpa, Date.now());
+    if (refused !== null) {
+      void reply.header('Retry-After', '1');
+      throw new ApiHttpError(refused, 'THROTTLED', 'the PSP is throttling payments; retry later');
+    }
     const r = await this.core.pay(key, body);
     void reply.status(r.httpStatus);
     if (r.replayed) void reply.header('Idempotent-Replayed', 'true');

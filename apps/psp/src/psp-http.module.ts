@@ -5,7 +5,8 @@ import { AdminGuard } from './admin.guard';
 import { ApiErrorFilter } from './error.filter';
 import { OpsController } from './ops.controller';
 import { PaymentsController } from './payments.controller';
-import { ADMIN_TOKEN, LEDGER, METRICS_REGISTRY, PSP_CORE, type PspHttpOptions } from './tokens';
+import { PaymentThrottle } from '../../../libs/psp/src';
+import { ADMIN_TOKEN, LEDGER, METRICS_REGISTRY, PSP_CORE, THROTTLE, type PspHttpOptions } from './tokens';
 
 /** The PSP's HTTP surface. Everything it serves comes from the objects it is given. */
 @Module({})
@@ -19,6 +20,7 @@ export class PspHttpModule {
         { provide: LEDGER, useValue: opts.ledger },
         { provide: ADMIN_TOKEN, useValue: opts.adminToken },
         { provide: METRICS_REGISTRY, useValue: opts.registry },
+        { provide: THROTTLE, useValue: opts.throttle ?? new PaymentThrottle() },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         AdminGuard,
       ],

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { PAYMENT_LATENCY_BUCKETS_SECONDS } from '../../metrics/src';
+import { METRIC, PAYMENT_LATENCY_BUCKETS_SECONDS } from '../../metrics/src';
 import type { ConcurrencyLimiter } from './limits';
 
 /** Breaker events exported as `upi_breaker_events_total{event}` (opossum's names). */
@@ -31,19 +31,19 @@ export class ResilienceMetrics {
   constructor(readonly registry: Registry) {
     const registers = [registry];
     this.events = new Counter({
-      name: 'upi_breaker_events_total',
+      name: METRIC.breakerEvents,
       help: 'Circuit breaker events by caller, destination and event (open, halfOpen, close, reject, success, failure, timeout)',
       labelNames: ['from', 'to', 'event'],
       registers,
     });
     this.state = new Gauge({
-      name: 'upi_breaker_state',
+      name: METRIC.breakerState,
       help: 'Circuit breaker state by caller and destination: 0 closed, 1 half-open, 2 open',
       labelNames: ['from', 'to'],
       registers,
     });
     this.legLatency = new Histogram({
-      name: 'upi_breaker_leg_latency_seconds',
+      name: METRIC.breakerLegLatency,
       help: 'Latency of legs through a breaker by caller, destination and outcome (success, failure, timeout)',
       labelNames: ['from', 'to', 'outcome'],
       buckets: [...PAYMENT_LATENCY_BUCKETS_SECONDS],
@@ -52,7 +52,7 @@ export class ResilienceMetrics {
     // Limit and inflight change on every leg: read them at scrape time instead of on each change.
     const limiters = this.limiters;
     this.limit = new Gauge({
-      name: 'upi_concurrency_limit',
+      name: METRIC.concurrencyLimit,
       help: 'Current adaptive concurrency limit by caller and destination',
       labelNames: ['from', 'to'],
       registers,
@@ -61,7 +61,7 @@ export class ResilienceMetrics {
       },
     });
     this.inflight = new Gauge({
-      name: 'upi_concurrency_inflight',
+      name: METRIC.concurrencyInflight,
       help: 'Legs in flight under an adaptive concurrency limit by caller and destination',
       labelNames: ['from', 'to'],
       registers,
@@ -70,7 +70,7 @@ export class ResilienceMetrics {
       },
     });
     this.limiterRejects = new Counter({
-      name: 'upi_concurrency_rejected_total',
+      name: METRIC.concurrencyRejected,
       help: 'Legs refused by an adaptive concurrency limit by caller and destination',
       labelNames: ['from', 'to'],
       registers,

@@ -5,10 +5,19 @@ import { InMemoryLedger } from '../../ledger/src';
 import { InMemoryIdempotencyStore, PspCore, type PaymentObservation } from '../../psp/src';
 import type { Scenario } from '../../scenarios/src';
 import type { Topology } from '../../scenarios/src/topology';
-import { InMemoryDecisionLog, MapDirectory, SwitchService, type TxnEntry } from '../../switch/src';
-import { InMemoryBus } from '../../transport/src';
+import {
+  InMemoryDecisionLog,
+  type DecisionLog,
+  type RaftDecisionLog,
+  MapDirectory,
+  SwitchService,
+  type SwitchObserver,
+  type TxnEntry,
+} from '../../switch/src';
+import { InMemoryBus, type InMemoryBusOptions } from '../../transport/src';
 import type { LegAdmission, ResilienceMetrics } from '../../resilience/src';
 import { pspAdmission, switchAdmission, switchSettings } from './switch-config';
+import { SwitchReplicaGroup } from './switch-replicas';
 
 export interface EmbeddedOptions {
   readonly scenario: Scenario;
@@ -20,6 +29,12 @@ export interface EmbeddedOptions {
   readonly resilienceMetrics?: ResilienceMetrics;
   /** Called when the PSP answers a payer (for the latency histogram). */
   readonly observePayments?: (obs: PaymentObservation) => void;
+  /** Switch replicas on Raft (3 or 5, in-process network); 1 or absent: one node, decision log in memory. */
+  readonly switchReplicas?: number;
+  /** The switch's timing hooks (queue wait, batch size, decision log, bank legs). */
+  readonly switchObserver?: SwitchObserver;
+  /** Modelled per-message network latency on the bus (the simulator's regions); none when absent. */
+  readonly busLinkLatencyMs?: InMemoryBusOptions['linkLatencyMs'];
 }
 
 /**
@@ -31,7 +46,9 @@ export class EmbeddedSystem {
   readonly bus: InMemoryBus;
   readonly ledger: InMemoryLedger;
   readonly banks: BankService;
-  readonly switchNode: SwitchService;
+  /** The switch replicas when replicated (null: one node). */
+  readonly switches: SwitchReplicaGroup | null;
+  private readonly singleSwitch: SwitchService | null;
   readonly clearing: ClearingService;
   readonly psp: PspCore;
   private readonly pspBreaker: LegAdmission;
@@ -40,7 +57,10 @@ export class EmbeddedSystem {
     const { scenario, topology, timers } = opts;
     const sw = topology.switch;
     const rng = new Random(scenario.seed);
-    this.bus = new InMemoryBus({ timers });
+    this.bus = new InMemoryBus({
+      timers,
+      ...(opts.busLinkLatencyMs ? { linkLatencyMs: opts.busLinkLatencyMs } : {}),
+    });
     this.ledger = new InMemoryLedger();
     this.banks = new BankService({
       bus: this.bus,
@@ -49,17 +69,31 @@ export class EmbeddedSystem {
       rng: rng.fork('banks'),
       banks: bankProfiles(topology),
     });
-    this.switchNode = new SwitchService({
-      bus: this.bus,
-      timers,
-      directory: new MapDirectory(
-        [...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
-      ),
-      log: new InMemoryDecisionLog(),
-      ...switchSettings(scenario, topology),
-      admission: switchAdmission(scenario, timers, opts.resilienceMetrics),
-      ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
-    });
+    const switchService = (log: DecisionLog, replication?: RaftDecisionLog): SwitchService =>
+      new SwitchService({
+        bus: this.bus,
+        timers,
+        directory: new MapDirectory(
+          [...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
+        ),
+        ...switchSettings(scenario, topology),
+        admission: switchAdmission(scenario, timers, opts.resilienceMetrics),
+        ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+        ...(opts.switchObserver ? { observer: opts.switchObserver } : {}),
+        log,
+        ...(replication ? { replication } : {}),
+      });
+    const replicas = opts.switchReplicas ?? 1;
+    this.switches =
+      replicas > 1
+        ? new SwitchReplicaGroup({
+            replicas,
+            timers,
+            seed: scenario.seed,
+            service: (log) => switchService(log, log),
+          })
+        : null;
+    this.singleSwitch = this.switches ? null : switchService(new InMemoryDecisionLog());
     this.clearing = new ClearingService({ bus: this.bus, timers, cycleMs: sw.settlementCycleSec * 1000 });
     let seq = 0;
     this.pspBreaker = pspAdmission(scenario, timers, opts.resilienceMetrics);
@@ -80,12 +114,39 @@ export class EmbeddedSystem {
   static async start(opts: EmbeddedOptions): Promise<EmbeddedSystem> {
     const sys = new EmbeddedSystem(opts);
     await sys.ledger.open(opts.topology.accounts);
-    await Promise.all([sys.banks.start(), sys.switchNode.start(), sys.clearing.start()]);
+    await Promise.all([sys.banks.start(), sys.startSwitch(), sys.clearing.start()]);
     return sys;
   }
 
+  /** The switch that acts: the one node, or the replicas' current leader (a follower between leaders). */
+  get switchNode(): SwitchService {
+    return this.singleSwitch ?? this.switches!.primary();
+  }
+
+  /**
+   * A payment's status as the switch knows it. With replicas, every replica is asked (a dead one
+   * too: what it applied was committed) and a final answer wins, because a leader reports an
+   * outcome as soon as it commits, before its followers learn of the commit.
+   */
+  switchStatus(txnId: string): ReturnType<SwitchService['statusOf']> {
+    if (this.singleSwitch) return this.singleSwitch.statusOf(txnId);
+    let best = this.switches!.primary().statusOf(txnId);
+    for (const r of this.switches!.replicas) {
+      if (best.status !== 'PENDING' && best.status !== 'UNKNOWN') break;
+      const s = r.service.statusOf(txnId);
+      if (s.status !== 'UNKNOWN') best = s;
+    }
+    return best;
+  }
+
+  private async startSwitch(): Promise<void> {
+    if (this.singleSwitch) return this.singleSwitch.start();
+    return this.switches!.start();
+  }
+
   async stop(): Promise<void> {
-    await this.switchNode.stop();
+    if (this.singleSwitch) await this.singleSwitch.stop();
+    else await this.switches!.stop();
     await this.banks.stop();
     await this.clearing.stop();
     this.psp.stop();

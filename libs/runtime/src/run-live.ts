@@ -5,16 +5,19 @@ import { RedisLedger } from '../../ledger/src/redis-ledger';
 import {
   buildTopology,
   faultTimeline,
+  serviceFaultTimeline,
   TrafficGenerator,
   type Arrival,
-  type Fault,
+  type CurveSegment,
   type RunResult,
   type Scenario,
 } from '../../scenarios/src';
 import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
 import type { TxnEntry } from '../../switch/src/txn-registry';
+import { ArrivalGate } from './arrival-gate';
 import { wallClock } from './clocks';
+import { FaultInjector } from './fault-injector';
 import { checkAgainstTopology } from './system-invariants';
 import { runKeys } from './live/env';
 import { RunRecorder } from './run-recorder';
@@ -31,6 +34,8 @@ export interface LiveTargets {
    */
   readonly pspUrls?: readonly string[];
   readonly switchUrl: string;
+  /** Every switch replica (for `switch-leader-kill`); default `[switchUrl]`. */
+  readonly switchUrls?: readonly string[];
   readonly clearingUrl: string;
   /** Bank processes and the banks each hosts (for the fault timeline). */
   readonly banks: readonly { readonly url: string; readonly banks: readonly string[] }[];
@@ -58,6 +63,26 @@ export interface LiveRunOptions {
    * answer for a while. Default 10 000.
    */
   readonly readBackMs?: number;
+  /** The rate to follow instead of the scenario's curve (scaled), e.g. a replay; see TrafficOptions. */
+  readonly segments?: readonly CurveSegment[];
+  /**
+   * Bound the wait for a free connection: an arrival not sent within `maxLagMs` of its time is
+   * dropped and counted (extensions.droppedArrivals). Without it, arrivals queue without bound.
+   */
+  readonly admission?: { readonly maxLagMs: number };
+  /**
+   * How 202 PENDING payments are polled: the first poll `firstAfterMs` after the answer, then every
+   * `everyMs`, at most `maxPolls` (then counted PENDING). Default: every `pollMs`, unbounded.
+   */
+  readonly statusPoll?: {
+    readonly firstAfterMs: number;
+    readonly everyMs: number;
+    readonly maxPolls: number;
+  };
+  /** Called for every arrival the curve asks for, sent or dropped (per-class tallies). */
+  readonly onArrival?: (a: Arrival) => void;
+  /** Called for every final answer (SUCCESS, DECLINED, DEEMED). */
+  readonly onAnswer?: (category: Category, status: TxnStatus, code: string | null, latencyMs: number) => void;
 }
 
 interface SwitchExport {
@@ -87,7 +112,12 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const startedAt = new Date().toISOString();
   const startedAtEpoch = Date.now();
   const topology = buildTopology(scenario);
-  const recorder = new RunRecorder();
+  const recorder = new RunRecorder(
+    opts.onAnswer
+      ? (offeredAt, answeredAt, category, a) =>
+          opts.onAnswer!(category, a.status, a.code, answeredAt - offeredAt)
+      : undefined,
+  );
   const t0 = timers.now();
   const rel = () => timers.now() - t0;
   const pollMs = opts.pollMs ?? 250;
@@ -100,13 +130,22 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const psps = urls.map((url) => ({
     url,
     pool: new Pool(url, { connections: perPool, keepAliveTimeout: 30_000 }),
-    stats: { offered: 0, answered: 0, failed: 0, replayed: 0, retries: 0 },
+    stats: { offered: 0, answered: 0, failed: 0, throttled: 0, replayed: 0, retries: 0 },
   }));
   const route = retryRouter(psps.length, scenario.traffic.retryDelayMs.max + 1000, rel);
   let unanswered = 0;
   let pollsUnresolved = 0;
+  let statusPolls = 0;
+  const sp = opts.statusPoll;
+  const pollDelay = (n: number) => (sp ? (n === 0 ? sp.firstAfterMs : sp.everyMs) : pollMs);
   const drainMs =
-    opts.drainMs ?? Math.max(30_000, 4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs));
+    opts.drainMs ??
+    Math.max(
+      30_000,
+      4 * (topology.switch.debitTimeoutMs + topology.switch.creditTimeoutMs),
+      // Long enough for a late 202's whole poll schedule.
+      sp ? topology.switch.pspWaitMs + sp.firstAfterMs + sp.everyMs * (sp.maxPolls - 1) + 5000 : 0,
+    );
   const durationMs = scenario.durationSec * 1000;
 
   const done = (offeredAt: number, category: Category, status: TxnStatus, code: string | null) => {
@@ -133,14 +172,18 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     at: number,
     misses = 0,
     errors = 0,
+    polls = 0,
   ): void => {
-    timers.setTimer(pollMs, () => {
+    if (sp && polls >= sp.maxPolls) return; // its allowance is spent: counted as pending at the end
+    timers.setTimer(pollDelay(polls), () => {
       if (rel() > durationMs + drainMs) return; // counted as pending at the end
+      statusPolls++;
+      polls++;
       const next = (missed: number) => {
         if (missed >= psps.length) {
           pollsUnresolved++;
           failed();
-        } else poll(txnId, offeredAt, category, (at + 1) % psps.length, missed);
+        } else poll(txnId, offeredAt, category, (at + 1) % psps.length, missed, 0, polls);
       };
       getJson<{ status?: string; code?: string | null }>(
         psps[at]!.pool,
@@ -150,15 +193,16 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
           if (s.status === 404) next(misses + 1);
           else if (s.body.status && FINAL.has(s.body.status))
             done(offeredAt, category, s.body.status as TxnStatus, s.body.code ?? null);
-          else poll(txnId, offeredAt, category, at, 0);
+          else poll(txnId, offeredAt, category, at, 0, 0, polls);
         },
         // A transient error is retried on the same instance; three in a row count as "not mine".
-        () => (errors >= 2 ? next(misses + 1) : poll(txnId, offeredAt, category, at, misses, errors + 1)),
+        () =>
+          errors >= 2 ? next(misses + 1) : poll(txnId, offeredAt, category, at, misses, errors + 1, polls),
       );
     });
   };
 
-  const offer = (a: Arrival): void => {
+  const offer = (a: Arrival, release: () => void): void => {
     recorder.offer(a.atMs);
     unanswered++;
     const offeredAt = rel();
@@ -175,7 +219,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
         body: JSON.stringify(a.body),
       })
       .then(async (res) => {
-        const body = (await res.body.json()) as { status?: string; code?: string | null; txnId?: string };
+        const body = (await res.body.json().finally(release)) as {
+          status?: string;
+          code?: string | null;
+          txnId?: string;
+        };
         if (res.headers['idempotent-replayed'] === 'true') target.stats.replayed++;
         if (res.statusCode === 200 && body.status && FINAL.has(body.status)) {
           target.stats.answered++;
@@ -184,11 +232,14 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
           target.stats.answered++;
           poll(body.txnId, offeredAt, category, at);
         } else {
+          // 429/503: the PSP refused under (injected) overload; still a failed payment for the client.
+          if (res.statusCode === 429 || res.statusCode === 503) target.stats.throttled++;
           target.stats.failed++;
           failed();
         }
       })
       .catch(() => {
+        release();
         target.stats.failed++;
         failed();
       });
@@ -197,9 +248,43 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   // Run-unique Idempotency-Keys: the PSP's Redis store outlives one run.
   const traffic = new TrafficGenerator(scenario, topology, {
     keyPrefix: `${t.runId}-${startedAtEpoch.toString(36)}`,
+    ...(opts.segments ? { segments: opts.segments } : {}),
   });
-  const driver = driveArrivals(traffic, timers, rel, offer);
-  const faultTimers = scheduleFaults(faultTimeline(scenario), t, timers);
+  // Without an admission bound the gate never drops (unbounded slots and lag): arrivals queue in the pool.
+  const gate = new ArrivalGate<Arrival>(
+    opts.admission
+      ? { slots: perPool * psps.length, maxLagMs: opts.admission.maxLagMs }
+      : { slots: Number.POSITIVE_INFINITY, maxLagMs: Number.POSITIVE_INFINITY },
+    rel,
+    offer,
+    (a) => recorder.offer(a.atMs),
+  );
+  const cpu0 = process.cpuUsage();
+  const driver = driveArrivals(traffic, timers, rel, (a) => {
+    opts.onArrival?.(a);
+    gate.offer(a);
+  });
+  const injector = new FaultInjector(
+    {
+      pspUrls: urls,
+      switchUrls: t.switchUrls?.length ? t.switchUrls : [t.switchUrl],
+      banks: t.banks,
+      ...(t.adminToken !== undefined ? { adminToken: t.adminToken } : {}),
+    },
+    topology,
+    scenario.scale,
+    rel,
+  );
+  const faultTimers = [
+    ...faultTimeline(scenario).flatMap((f) => [
+      timers.setTimer(f.atMs, () => void injector.bank(f, true)),
+      timers.setTimer(f.untilMs, () => void injector.bank(f, false)),
+    ]),
+    ...serviceFaultTimeline(scenario).flatMap((f) => [
+      timers.setTimer(f.atMs, () => void injector.service(f, true)),
+      timers.setTimer(f.untilMs, () => void injector.service(f, false)),
+    ]),
+  ];
 
   const report = (phase: RunProgress['phase']) =>
     opts.onProgress?.(recorder.progress(phase, Math.min(rel(), durationMs), scenario.durationSec));
@@ -209,14 +294,17 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     report('load');
   }
   driver.stop();
+  const loadCpu = process.cpuUsage(cpu0);
+  const loadWallMs = rel();
+  gate.close();
+  const admission = gate.stats();
 
   // Drain: answers still owed to the generator, and the switch's outstanding 2PC work.
   const drainEnd = durationMs + drainMs;
   let active = Number.POSITIVE_INFINITY;
   while (rel() < drainEnd) {
     try {
-      active = (await getJson<{ coordinatorActive: number }>(t.switchUrl, '/switch/stats')).body
-        .coordinatorActive;
+      active = (await switchGet<{ coordinatorActive: number }>(t, '/switch/stats')).body.coordinatorActive;
     } catch {
       active = Number.POSITIVE_INFINITY; // switch unreachable (restarting): keep waiting
     }
@@ -286,11 +374,25 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
       extensions: {
         runId: t.runId,
         target: t.pspUrl,
-        // Per PSP instance: requests sent, HTTP answers, failures (refused, reset, non-2xx), answers
-        // replayed from the shared idempotency records, and client retries it received.
+        // Per PSP instance: requests sent, HTTP answers, failures (refused, reset, non-2xx; of them
+        // `throttled` were 429/503), answers replayed from the shared idempotency records, and
+        // client retries it received.
         psps: psps.map((p) => ({ url: p.url, ...p.stats })),
         pollsUnresolved,
+        statusPolls,
         rejected: recorder.rejected,
+        // Arrivals the curve asked for but the driver could not send within admission.maxLagMs.
+        droppedArrivals: admission.dropped,
+        lateArrivals: admission.late,
+        maxArrivalLagMs: admission.maxLagMs,
+        droppedBySec: admission.droppedBySec,
+        faultEvents: injector.events,
+        // The driver's own CPU while offering load (user + system over wall time: 1 = one core).
+        driverCpu: {
+          userMs: Math.round(loadCpu.user / 1000),
+          systemMs: Math.round(loadCpu.system / 1000),
+          cores: Math.round(((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, loadWallMs)) * 1000) / 1000,
+        },
         drainedAtSec: Math.round(endSec * 1000) / 1000,
         payments: rb.txns.length,
         banks: bankStats.flat(),
@@ -312,7 +414,7 @@ interface LiveReadBack {
 
 /** Money from Redis, payments from the switch, positions from clearing; then the invariants. */
 async function readBackLive(t: LiveTargets, topology: Topology, ledger: RedisLedger): Promise<LiveReadBack> {
-  const sw = (await getJson<SwitchExport>(t.switchUrl, '/switch/export')).body;
+  const sw = (await switchGet<SwitchExport>(t, '/switch/export')).body;
   const netPositions = (
     await getJson<{ totals: Record<string, number> }>(t.clearingUrl, '/clearing/positions')
   ).body.totals;
@@ -383,42 +485,20 @@ export function driverConnections(scenario: Scenario, pspWaitMs: number): number
   return Math.min(4096, Math.max(64, Math.ceil(peak * (pspWaitMs / 1000) * 1.25)));
 }
 
-/** Sets and clears the scenario's bank faults through the admin route of the process hosting each bank. */
-function scheduleFaults(
-  timeline: readonly Fault[],
-  t: LiveTargets,
-  timers: ReturnType<typeof wallClock>['timers'],
-) {
-  const handles: ReturnType<typeof timers.setTimer>[] = [];
-  const send = (f: Fault, on: boolean) => {
-    const host = t.banks.find((b) => b.banks.includes(f.bank));
-    if (!host) return console.warn(`fault on ${f.bank} skipped: no bank process hosts it`);
-    const body =
-      f.kind === 'bank-down'
-        ? { kind: 'down' }
-        : f.kind === 'bank-unreachable'
-          ? { kind: 'unreachable' }
-          : { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
-    fetch(`${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`, {
-      method: on ? 'PUT' : 'DELETE',
-      // No content-type without a body: Fastify refuses an empty JSON body.
-      headers: {
-        authorization: `Bearer ${t.adminToken ?? ''}`,
-        ...(on ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(on ? { body: JSON.stringify(body) } : {}),
-    }).then(
-      (r) => {
-        if (!r.ok) console.warn(`fault ${on ? 'set' : 'clear'} on ${f.bank}: HTTP ${r.status}`);
-      },
-      (err: unknown) => console.warn(`fault ${on ? 'set' : 'clear'} on ${f.bank} failed:`, err),
-    );
-  };
-  for (const f of timeline) {
-    handles.push(timers.setTimer(f.atMs, () => send(f, true)));
-    handles.push(timers.setTimer(f.untilMs, () => send(f, false)));
+/**
+ * A leader-only read from the switch: any live replica answers (a follower redirects to the
+ * leader), so one killed replica, or the first one following, does not stop the run.
+ */
+async function switchGet<T>(t: LiveTargets, path: string): Promise<{ status: number; body: T }> {
+  let last: unknown = null;
+  for (const url of new Set([t.switchUrl, ...(t.switchUrls ?? [])])) {
+    try {
+      return await getJson<T>(url, path);
+    } catch (err) {
+      last = err;
+    }
   }
-  return handles;
+  throw last instanceof Error ? last : new Error(`GET ${path}: no switch replica answered`);
 }
 
 async function getJson<T>(base: string | Pool, path: string): Promise<{ status: number; body: T }> {

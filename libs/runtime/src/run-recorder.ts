@@ -30,6 +30,10 @@ interface Bucket {
   success: number;
   declined: number;
   latencies: number[];
+  /** Switch queue depth sampled at the end of the second (null: not sampled). */
+  queueDepth: number | null;
+  batches: number;
+  batchItems: number;
 }
 
 /**
@@ -48,6 +52,8 @@ export class RunRecorder {
   completed = 0;
   /** Requests the PSP refused as malformed (4xx); a generator bug if non-zero. */
   rejected = 0;
+  /** True once the switch stage was observed (embedded, simulated): the timeline then carries it. */
+  private stageSeen = false;
 
   constructor(
     private readonly listener?: (
@@ -90,6 +96,20 @@ export class RunRecorder {
     this.listener?.(offeredAtMs, answeredAtMs, category, a);
   }
 
+  /** The switch queue's depth at `atMs` (the last sample of a second is the one kept). */
+  queueDepth(atMs: number, depth: number): void {
+    this.stageSeen = true;
+    this.bucket(atMs).queueDepth = depth;
+  }
+
+  /** The switch stage served a batch of `size` at `atMs`. */
+  batchServed(atMs: number, size: number): void {
+    this.stageSeen = true;
+    const b = this.bucket(atMs);
+    b.batches++;
+    b.batchItems += size;
+  }
+
   /** A request still without an outcome when the run ended. */
   pending(): void {
     this.byStatus.PENDING++;
@@ -130,6 +150,13 @@ export class RunRecorder {
       success: b?.success ?? 0,
       declined: b?.declined ?? 0,
       p99Ms: b && b.latencies.length ? percentile(b.latencies, 0.99) : null,
+      ...(this.stageSeen
+        ? {
+            queueDepth: b.queueDepth,
+            batches: b.batches,
+            meanBatchSize: b.batches ? Math.round((b.batchItems / b.batches) * 100) / 100 : null,
+          }
+        : {}),
     }));
     return {
       offered: this.offered,
@@ -144,7 +171,16 @@ export class RunRecorder {
   private bucket(atMs: number): Bucket {
     const t = Math.max(0, Math.floor(atMs / 1000));
     for (let i = this.buckets.length; i <= t; i++)
-      this.buckets.push({ offered: 0, completed: 0, success: 0, declined: 0, latencies: [] });
+      this.buckets.push({
+        offered: 0,
+        completed: 0,
+        success: 0,
+        declined: 0,
+        latencies: [],
+        queueDepth: null,
+        batches: 0,
+        batchItems: 0,
+      });
     return this.buckets[t]!;
   }
 }

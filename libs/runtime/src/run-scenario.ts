@@ -20,8 +20,10 @@ import {
   type RunResult,
   type Scenario,
 } from '../../scenarios/src';
-import { EmbeddedSystem } from './embedded-system';
+import { EmbeddedSystem, type EmbeddedOptions } from './embedded-system';
 import { readBackAndCheck } from './system-invariants';
+import { embeddedMetrics } from './metrics-hooks';
+import type { LabMetrics } from '../../metrics/src';
 import { driveArrivals } from './traffic-driver';
 import { RunRecorder, type Answer, type RunProgress } from './run-recorder';
 
@@ -44,6 +46,14 @@ export interface RunOptions {
   readonly onAnswer?: (offeredAtMs: number, answeredAtMs: number, category: Category, answer: Answer) => void;
   /** How long after the curve ends in-flight payments may take to finish (run-clock ms). */
   readonly drainMs?: number;
+  /** Exports the run's metrics into these (as `upi-lab serve` does): for the scrape bench and tests. */
+  readonly metrics?: LabMetrics;
+  /** Modelled per-message network latency on the in-memory bus (the simulator's regions). */
+  readonly busLinkLatencyMs?: EmbeddedOptions['busLinkLatencyMs'];
+  /** Called once the system is up, before any load (the simulator schedules its network timeline here). */
+  readonly onStarted?: (system: EmbeddedSystem, t0: number) => void;
+  /** Switch replicas on Raft (3 or 5); default 3 when the scenario kills the leader, else one node. */
+  readonly switchReplicas?: number;
 }
 
 /**
@@ -71,10 +81,14 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
   // Requests answered 202 PENDING wait here for the switch's outcome.
   const awaiting = new Map<string, { offeredAt: number; category: Category }[]>();
   let unanswered = 0;
+  const switchReplicas =
+    opts.switchReplicas ?? (scenario.faults.some((f) => f.kind === 'switch-leader-kill') ? 3 : 1);
+  const wired = opts.metrics ? embeddedMetrics(opts.metrics) : null;
   const system = await EmbeddedSystem.start({
     scenario,
     topology,
     timers,
+    switchReplicas,
     onOutcome: (e) => {
       const waiting = awaiting.get(e.req.txnId);
       if (!waiting) return;
@@ -84,7 +98,19 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
         unanswered--;
       }
     },
+    ...(opts.busLinkLatencyMs ? { busLinkLatencyMs: opts.busLinkLatencyMs } : {}),
+    ...(wired ? { observePayments: wired.observePayments, resilienceMetrics: wired.resilienceMetrics } : {}),
+    // Batch sizes per second for the result's timeline (the comparison report charts them).
+    switchObserver: {
+      ...wired?.switchObserver,
+      batch: (n) => {
+        recorder.batchServed(rel(), n);
+        wired?.switchObserver?.batch?.(n);
+      },
+    },
   });
+  wired?.watch(system);
+  opts.onStarted?.(system, t0);
 
   const offer = (a: Arrival): void => {
     recorder.offer(a.atMs);
@@ -100,7 +126,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
           });
           unanswered--;
         } else if (res.httpStatus === 202 && body.txnId) {
-          const known = system.switchNode.statusOf(body.txnId);
+          const known = system.switchStatus(body.txnId);
           if (known.status !== 'PENDING' && known.status !== 'UNKNOWN') {
             recorder.answer(offeredAt, rel(), a.body.category, { status: known.status, code: known.code });
             unanswered--;
@@ -123,6 +149,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
 
   driveArrivals(new TrafficGenerator(scenario, topology), timers, rel, offer);
   scheduleFaults(faultTimeline(scenario), system, timers, rel());
+  scheduleSwitchKills(scenario, system, timers, rel());
   const storm = scheduleStatusStorm(scenario, system, timers, rel());
 
   const durationMs = scenario.durationSec * 1000;
@@ -130,6 +157,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
     opts.onProgress?.(recorder.progress(phase, Math.min(rel(), durationMs), scenario.durationSec));
   for (let t = 1000; t <= durationMs; t += 1000) {
     await opts.clock.waitUntil(t0 + t);
+    recorder.queueDepth(t - 1, system.switchNode.stageStats().queued);
     report('load');
   }
 
@@ -141,6 +169,7 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
   const drainEnd = durationMs + drainMs;
   while (rel() < drainEnd && (unanswered > 0 || system.switchNode.active > 0)) {
     await opts.clock.waitUntil(t0 + Math.min(drainEnd, rel() + 100));
+    recorder.queueDepth(rel(), system.switchNode.stageStats().queued);
     report('drain');
   }
   for (let i = 0; i < unanswered; i++) recorder.pending();
@@ -189,10 +218,38 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
       deemedResolutions: countResolutions(txns),
       banks: system.banks.allStats(),
       switchStage: system.switchNode.stageStats(),
+      ...(system.switches
+        ? {
+            switchReplicas: {
+              replicas: system.switches.replicas.length,
+              failovers: system.switches.failovers().map((f) => ({ ...f, atMs: f.atMs - t0 })),
+            },
+          }
+        : {}),
       statusChecks: { ...system.switchNode.counters, stormSent: storm.sent, abandonedHeld: abandoned },
       classes: Object.fromEntries(Object.values(CLASS_INFO).map((c) => [c.category, c.priority])),
     },
   };
+}
+
+/** `switch-leader-kill`: the leader replica stops at `atSec` and restarts `durationSec` later. */
+function scheduleSwitchKills(
+  scenario: Scenario,
+  system: EmbeddedSystem,
+  timers: Timers,
+  elapsedMs: number,
+): void {
+  const group = system.switches;
+  for (const f of scenario.faults) {
+    if (f.kind !== 'switch-leader-kill') continue;
+    if (!group) throw new Error('a switch-leader-kill fault needs switch replicas (switchReplicas >= 3)');
+    timers.setTimer(f.atSec * 1000 - elapsedMs, () => {
+      void group.killLeader().then((id) => {
+        if (id === null) return;
+        timers.setTimer(f.durationSec * 1000, () => void group.restart(id));
+      });
+    });
+  }
 }
 
 function scheduleFaults(

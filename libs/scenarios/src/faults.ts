@@ -1,8 +1,8 @@
-import type { FaultKind, Scenario } from './types';
+import type { BankFaultKind, FaultSpec, Scenario } from './types';
 
 /** A fault on the run's timeline, in milliseconds since the start. Active for atMs <= t < untilMs. */
 export interface Fault {
-  readonly kind: FaultKind;
+  readonly kind: BankFaultKind;
   readonly bank: string;
   readonly atMs: number;
   readonly untilMs: number;
@@ -11,9 +11,13 @@ export interface Fault {
   readonly extraLatencyMs: number;
 }
 
-/** The scenario's faults sorted by start time (then bank, then kind, so the order is stable). */
+/**
+ * The scenario's bank faults sorted by start time (then bank, then kind, so the order is stable).
+ * Service faults (`serviceFaultTimeline`) are for load drivers that reach the services' admin API.
+ */
 export function faultTimeline(s: Scenario): Fault[] {
   return s.faults
+    .filter((f): f is FaultSpec & { kind: BankFaultKind; bank: string } => isBankFault(f.kind))
     .map((f) => ({
       kind: f.kind,
       bank: f.bank,
@@ -30,4 +34,23 @@ export function activeFaults(timeline: readonly Fault[], atMs: number, bank?: st
   return timeline.filter(
     (f) => f.atMs <= atMs && atMs < f.untilMs && (bank === undefined || f.bank === bank),
   );
+}
+
+export function isBankFault(kind: string): kind is BankFaultKind {
+  return kind === 'bank-down' || kind === 'bank-unreachable' || kind === 'bank-slow';
+}
+
+/** A fault on a service other than a bank, in ms since the start (active for atMs <= t < untilMs). */
+export interface ServiceFault {
+  readonly spec: FaultSpec;
+  readonly atMs: number;
+  readonly untilMs: number;
+}
+
+/** The scenario's non-bank faults (PSP throttle, ...) sorted by start time. */
+export function serviceFaultTimeline(s: Scenario): ServiceFault[] {
+  return s.faults
+    .filter((f) => !isBankFault(f.kind))
+    .map((f) => ({ spec: f, atMs: f.atSec * 1000, untilMs: (f.atSec + f.durationSec) * 1000 }))
+    .sort((a, b) => a.atMs - b.atMs || a.spec.kind.localeCompare(b.spec.kind));
 }

@@ -11,5 +11,21 @@ export {
   type DirectoryEntry,
 } from './topology';
 export { TrafficGenerator, type Arrival, type PaymentBody, type TrafficOptions } from './traffic';
-export { faultTimeline, activeFaults, type Fault } from './faults';
+export {
+  faultTimeline,
+  activeFaults,
+  serviceFaultTimeline,
+  isBankFault,
+  type Fault,
+  type ServiceFault,
+} from './faults';
 export * from './result';
+export {
+  parseCondition,
+  evaluateThresholds,
+  answerCountsAsOk,
+  type ThresholdOutcome,
+  type LoadObservation,
+  type ScopeObservation,
+} from './thresholds';
+export { parseRateCsv, replaySegments, replayDurationSec, type RatePoint } from './replay';

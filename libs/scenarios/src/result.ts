@@ -41,6 +41,12 @@ export interface TimelinePoint {
   readonly declined: number;
   /** p99 latency of the payments completed in this second; null when none completed. */
   readonly p99Ms: number | null;
+  /** Payments waiting in the switch queue at the end of the second (modes that can see the queue). */
+  readonly queueDepth?: number | null;
+  /** Batches the switch stage served in the second. */
+  readonly batches?: number;
+  /** Mean items per batch served in the second; null when none. */
+  readonly meanBatchSize?: number | null;
 }
 
 export interface SettlementCycle {

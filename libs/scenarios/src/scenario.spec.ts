@@ -29,7 +29,8 @@ describe('shipped scenarios', () => {
     expect(s.name).toBe(name);
     expect(s.source).toBe(join(dir, `${name}.yaml`));
     expect(s.topology.psps.reduce((a, p) => a + p.share, 0)).toBeCloseTo(1, 2);
-    const faultBanks = s.faults.map((f) => f.bank);
+    // Bank faults name a bank of the topology; switch and PSP faults name none.
+    const faultBanks = s.faults.filter((f) => f.kind.startsWith('bank-')).map((f) => f.bank);
     for (const b of faultBanks) expect(s.topology.banks.map((x) => x.id)).toContain(b);
   });
 
@@ -48,6 +49,8 @@ describe('shipped scenarios', () => {
     const slow = s.faults.find((f) => f.kind === 'bank-slow' && f.bank === 'YES')!;
     expect(slow.atSec).toBeLessThanOrEqual(surgeAt);
     expect(slow.atSec + slow.durationSec).toBeGreaterThan(surgeAt);
+    // 00:02:30, the automatic failover to Delhi: 17.5 minutes after 23:45, one minute per second.
+    expect(s.faults.find((f) => f.kind === 'switch-leader-kill')?.atSec).toBe(17.5);
   });
 
   it('fills defaults from the schema', () => {
@@ -138,7 +141,7 @@ describe('bad scenarios', () => {
     [
       'unknown fault kind',
       (o) => (o.faults[0].kind = 'bank-on-fire'),
-      'faults[0].kind: must be one of "bank-down", "bank-unreachable", "bank-slow"',
+      'faults[0].kind: must be one of "bank-down", "bank-unreachable", "bank-slow", "psp-throttle", "switch-leader-kill"',
     ],
     [
       'slow fault without latency',

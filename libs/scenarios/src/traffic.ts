@@ -29,6 +29,11 @@ export interface TrafficOptions {
    * prefix when several runs hit the same long-lived PSP, or their keys would collide.
    */
   keyPrefix?: string;
+  /**
+   * The rate to follow instead of the scenario's curve, already scaled (payments/s), e.g. a recorded
+   * per-second replay (`replaySegments`). It should cover [0, durationSec]; beyond its end nothing arrives.
+   */
+  segments?: readonly CurveSegment[];
 }
 
 /** Pending retry, ordered by time then by sequence, so ties break the same way every run. */
@@ -57,7 +62,7 @@ export class TrafficGenerator implements Iterable<Arrival> {
   private readonly unknownRng: Random;
   private readonly initiationRng: Random;
 
-  private readonly segments: CurveSegment[];
+  private readonly segments: readonly CurveSegment[];
   /** Fresh payments are offered at (1 - retryShare) of the curve so that with retries the total follows it. */
   private readonly freshFactor: number;
   /** Chance that a fresh payment is retried: r/(1-r) retries per fresh one makes r of all arrivals retries. */
@@ -94,7 +99,7 @@ export class TrafficGenerator implements Iterable<Arrival> {
     this.initiationRng = root.fork('initiation');
 
     const tr = s.traffic;
-    this.segments = curveSegments(s);
+    this.segments = options.segments ?? curveSegments(s);
     this.freshFactor = 1 - tr.retryShare;
     this.retryChance = tr.retryShare / (1 - tr.retryShare);
     this.endMs = s.durationSec * 1000;

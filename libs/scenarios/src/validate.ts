@@ -2,6 +2,8 @@ import Ajv from 'ajv';
 import { CATEGORIES } from '../../domain/src';
 import { formatAjvErrors } from './ajv-errors';
 import { ScenarioError } from './errors';
+import { thresholdProblems } from './thresholds';
+import { simSectionProblems } from './sim-sections';
 import schema from './scenario.schema.json';
 import type { Scenario } from './types';
 
@@ -18,7 +20,7 @@ const SHARE_TOLERANCE = 0.01;
 export function validateScenario(raw: unknown, source: string): Scenario {
   if (!validateSchema(raw)) throw new ScenarioError(source, formatAjvErrors(validateSchema.errors));
   const s = raw as unknown as Scenario;
-  const problems = semanticProblems(s);
+  const problems = [...semanticProblems(s), ...simSectionProblems(s)];
   if (problems.length > 0) throw new ScenarioError(source, problems);
   return s;
 }
@@ -81,9 +83,20 @@ function semanticProblems(s: Scenario): string[] {
   if (s.traffic.retryDelayMs.max < s.traffic.retryDelayMs.min)
     out.push(`traffic.retryDelayMs.max: must be >= min (${s.traffic.retryDelayMs.min})`);
 
+  out.push(...thresholdProblems(s.thresholds));
+
   const bankIds = new Set(banks.map((b) => b.id));
+  const pspIds = new Set(psps.map((p) => p.id));
   s.faults.forEach((f, i) => {
-    if (!bankIds.has(f.bank)) out.push(`faults[${i}].bank: no bank '${f.bank}' in topology.banks`);
+    const bankFault = f.kind.startsWith('bank-');
+    if (bankFault && f.bank !== undefined && !bankIds.has(f.bank))
+      out.push(`faults[${i}].bank: no bank '${f.bank}' in topology.banks`);
+    if (!bankFault && f.bank !== undefined) out.push(`faults[${i}].bank: a '${f.kind}' fault takes no bank`);
+    if (f.kind !== 'psp-throttle')
+      for (const k of ['psp', 'ratePerSec', 'status'] as const)
+        if (f[k] !== undefined) out.push(`faults[${i}].${k}: only a 'psp-throttle' fault takes ${k}`);
+    if (f.psp !== undefined && !pspIds.has(f.psp))
+      out.push(`faults[${i}].psp: no PSP '${f.psp}' in topology.psps`);
     if (f.kind !== 'bank-slow' && f.extraLatencyMs !== undefined)
       out.push(`faults[${i}].extraLatencyMs: only a 'bank-slow' fault takes extraLatencyMs`);
   });

@@ -9,7 +9,7 @@ import {
   type SwitchStageModel,
 } from './stage-model';
 import type { SystemTrafficGate } from './system-gate';
-import type { ItemMeta } from './types';
+import type { ItemMeta, PerClass } from './types';
 
 const MIN_WAIT_MS = 0.01;
 
@@ -81,6 +81,11 @@ export class SwitchStage<T> {
   /** Items waiting in the main queue. */
   get queued(): number {
     return this.opts.scheduler.size;
+  }
+
+  /** Items waiting in the main queue, per class (for the queue-depth gauge). */
+  queuedByClass(): PerClass<number> {
+    return this.opts.scheduler.sizeByClass();
   }
 
   /** SYSTEM items held by the gate. */

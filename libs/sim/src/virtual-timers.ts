@@ -8,6 +8,9 @@ interface Entry {
   cancelled: boolean;
 }
 
+/** Rebuild the heap once this many cancelled timers sit in it (and they are most of it). */
+const COMPACT_CANCELLED = 4096;
+
 /**
  * A virtual clock with a binary heap of timers: the discrete-event core of simulated runs.
  * Timers due at the same instant fire in the order they were set, so a seed replays exactly.
@@ -17,9 +20,11 @@ interface Entry {
 export class VirtualTimers implements Timers {
   private time: number;
   private seq = 0;
-  private readonly heap = new MinHeap<Entry>(before);
+  private heap = new MinHeap<Entry>(before);
   private readonly byId = new Map<number, Entry>();
   private fired = 0;
+  /** Cancelled entries still in the heap (clearTimer only marks them). */
+  private cancelledInHeap = 0;
 
   constructor(start = 0) {
     this.time = start;
@@ -50,7 +55,18 @@ export class VirtualTimers implements Timers {
     if (e) {
       e.cancelled = true;
       this.byId.delete(handle.id);
+      // Timeouts are mostly cleared long before they are due: without compaction the heap would
+      // hold every request's timeout for its full length, and each push and pop would pay for it.
+      if (++this.cancelledInHeap >= COMPACT_CANCELLED && this.cancelledInHeap * 2 > this.heap.length)
+        this.compact();
     }
+  }
+
+  private compact(): void {
+    const heap = new MinHeap<Entry>(before);
+    for (const e of this.byId.values()) heap.push(e);
+    this.heap = heap;
+    this.cancelledInHeap = 0;
   }
 
   /**
@@ -64,6 +80,7 @@ export class VirtualTimers implements Timers {
       const top = this.heap.peek()!;
       if (top.cancelled) {
         this.heap.pop();
+        this.cancelledInHeap--;
         continue;
       }
       if (top.at > until) break;

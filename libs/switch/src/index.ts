@@ -3,3 +3,8 @@ export * from './decision-log';
 export * from './txn-registry';
 export * from './switch.service';
 export * from './switch-strategies';
+export * from './switch-observer';
+export * from './switch-command';
+export * from './switch-state-machine';
+export * from './replication';
+export * from './raft-decision-log';

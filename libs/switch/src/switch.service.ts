@@ -38,6 +38,9 @@ import {
 import { StatusCheckLimiter, type StatusCheckRules, type SwitchStage } from '../../scheduling/src';
 import { buildStage, type SwitchStrategies } from './switch-strategies';
 import type { DecisionLog } from './decision-log';
+import type { SwitchReplication } from './replication';
+import type { BankHealth, EarlyOutcome } from './switch-command';
+import type { SwitchGauges, SwitchObserver } from './switch-observer';
 import type { AccountRef, Directory } from './directory';
 import { TxnRegistry, type TxnEntry } from './txn-registry';
 
@@ -54,11 +57,20 @@ export interface SwitchOptions {
   readonly statusChecks?: Partial<StatusCheckRules>;
   /** Called when a payment's user-facing outcome is known (for metrics and run summaries). */
   readonly onOutcome?: (entry: TxnEntry) => void;
+  /**
+   * Raft replication (one of three replicas). Absent: a single node whose decision log is the only
+   * durable state (embedded default). Present: the node reads every topic but acts only while it
+   * leads, registers payments and early declines through the replicated log, and a new leader
+   * recovers every unfinished payment from it (docs/raft.md, "The switch on Raft").
+   */
+  readonly replication?: SwitchReplication;
+  /** Timing hooks for metrics (queue wait, batch size, decision log, bank legs). */
+  readonly observer?: SwitchObserver;
 }
 
 /** Work waiting in the switch's queue: a payment, or a status check (which costs capacity too). */
 type Work =
-  | { readonly kind: 'pay'; readonly req: ReqPay }
+  | { readonly kind: 'pay'; readonly req: ReqPay; readonly at: number }
   | { readonly kind: 'chk'; readonly env: Envelope<ReqChkTxn> };
 
 export interface SwitchCounters {
@@ -74,8 +86,9 @@ export interface SwitchCounters {
  * libs/scheduling, libs/resilience); this class only moves messages between them.
  */
 export class SwitchService {
-  private readonly registry = new TxnRegistry();
-  private readonly coordinator: Coordinator;
+  /** The leader's working registry (a single node's only one). A follower answers from the replicated state. */
+  private registry = new TxnRegistry();
+  private coordinator: Coordinator;
   private readonly timerHandles = new Map<string, TimerHandle>();
   /** Replies owed per txnId: the first ReqPay and any duplicate that arrived before the outcome. */
   private readonly waiters = new Map<string, Envelope[]>();
@@ -84,20 +97,43 @@ export class SwitchService {
   private stopped = false;
   /** Decision records waiting for the next flush's single append. */
   private unlogged: DecisionRecord[] = [];
+  /** Replicated mode: early declines, finished txns and bank-health changes for the next flush's proposal. */
+  private unloggedOutcomes: EarlyOutcome[] = [];
+  private unloggedFinished: string[] = [];
+  private unloggedHealth: BankHealth[] = [];
+  /** Replicated mode: bank health as this leader last proposed it. */
+  private readonly proposedHealth = new Map<string, boolean>();
+  /** Replicated mode, as a follower: the ReqPays read lately, with their reply addresses (see `standBy`). */
+  private readonly standby = new Map<string, { readonly at: number; readonly envs: Envelope<ReqPay>[] }>();
+  /** Replicated mode: ReqPays whose registration is being committed, with every envelope owed a reply. */
+  private readonly registering = new Map<string, Envelope<ReqPay>[]>();
+  /** Whether this node acts (always, for a single node). */
+  private leading = false;
+  /** Bumped on every leadership change: work started under an older term is dropped when it returns. */
+  private epoch = 0;
+  private transitions: Promise<void> = Promise.resolve();
   private subs: Subscription[] = [];
-  private readonly stage: SwitchStage<Work>;
+  private stage: SwitchStage<Work>;
   private readonly admission: LegAdmission;
   private readonly checks: StatusCheckLimiter;
   /** Banks of the legs admitted for each payment in 2PC, until its outcome. */
   private readonly legs = new Map<string, { readonly debit: AccountRef; readonly credit: AccountRef }>();
   readonly counters: SwitchCounters = { statusChecksAnswered: 0, statusChecksThrottled: 0 };
+  /** When each bank leg was first sent (txnId|op|side), kept only when an observer wants bank-leg latency. */
+  private readonly legSentAt: Map<string, number> | null;
 
   constructor(private readonly opts: SwitchOptions) {
     this.coordinator = new Coordinator(opts.coordinator);
     this.admission = opts.admission ?? new NoAdmissionControl();
     this.checks = new StatusCheckLimiter(opts.statusChecks);
-    this.stage = buildStage<Work>(opts.strategies, opts.timers, {
-      onServed: (batch) => {
+    this.legSentAt = opts.observer?.bankLeg ? new Map() : null;
+    this.stage = this.buildStage();
+  }
+
+  private buildStage(): SwitchStage<Work> {
+    return buildStage<Work>(this.opts.strategies, this.opts.timers, {
+      onServed: (batch, info) => {
+        if (this.opts.observer) observeBatch(this.opts.observer, batch, info.startedAt);
         for (const w of batch) this.serve(w);
       },
       onExpired: (items) => this.refuse(items, 'QD'),
@@ -106,32 +142,176 @@ export class SwitchService {
   }
 
   async start(): Promise<void> {
+    const repl = this.opts.replication;
+    if (!repl) {
+      this.leading = true;
+      this.subs = await this.subscribe();
+      return;
+    }
+    // Every replica reads every message in its own consumer group from the start; only the leader
+    // acts. Handing one group's partitions to a new member would wait for Kafka to drop the dead
+    // leader (its session timeout, >= 6 s); this way a new leader already has the messages.
+    this.subs = await this.subscribe(repl.consumerGroup);
+    repl.onLeadership((leading) => {
+      this.transitions = this.transitions
+        .then(() => (leading ? this.lead() : this.follow()))
+        .catch((err: unknown) => console.error(`switch: leadership change failed: ${errorText(err)}`));
+    });
+    if (repl.leading) {
+      this.transitions = this.transitions.then(() => this.lead());
+      await this.transitions;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.transitions;
+    await this.follow();
+    const subs = this.subs;
+    this.subs = [];
+    await Promise.all(subs.map((s) => s.close()));
+    this.stage.stop();
+    this.admission.shutdown();
+    for (const h of this.timerHandles.values()) this.opts.timers.clearTimer(h);
+    this.timerHandles.clear();
+  }
+
+  /** Whether this node consumes and coordinates now (a single node: always, once started). */
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  private subscribe(group = 'switch'): Promise<Subscription[]> {
     const { bus } = this.opts;
-    this.subs = await Promise.all([
-      bus.subscribe<ReqPay>(TOPICS.reqPay, 'switch', async (batch) => {
-        for (const env of batch) this.onReqPay(env);
-      }),
-      bus.subscribe<BankResp>(TOPICS.bankResp, 'switch', async (batch) => {
+    return Promise.all([
+      bus.subscribe<ReqPay>(TOPICS.reqPay, group, (batch) =>
+        this.leading ? this.onReqPays(batch) : this.standBy(batch),
+      ),
+      // A follower drops bank answers: a new leader's recovered coordinator asks again.
+      bus.subscribe<BankResp>(TOPICS.bankResp, group, async (batch) => {
+        if (!this.leading) return;
         const now = this.opts.timers.now();
         for (const env of batch) {
+          if (this.legSentAt) this.observeLeg(env.value, now);
           this.recordLeg(env.value);
           this.apply(this.coordinator.onBankResp(env.value, now));
         }
       }),
-      bus.subscribe<ReqChkTxn>(TOPICS.chkTxn, 'switch', async (batch) => {
+      // A follower leaves status checks to the leader (the PSP asks again if none answers).
+      bus.subscribe<ReqChkTxn>(TOPICS.chkTxn, group, async (batch) => {
+        if (!this.leading) return;
         for (const env of batch) this.onChkTxn(env);
       }),
     ]);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.subs.map((s) => s.close()));
-    this.subs = [];
+  /**
+   * This replica now leads and has applied every committed entry: it takes a private copy of the
+   * registry, rebuilds its coordinator from the replicated decision records — finishing every
+   * decided payment and presuming abort for every registered one without a record — publishes
+   * settlement again for every settled payment (clearing counts each once, and the old leader may
+   * have died before its publish), then starts consuming.
+   */
+  private async lead(): Promise<void> {
+    const repl = this.opts.replication!;
+    if (this.leading || this.stopped || !repl.leading) return;
+    const epoch = ++this.epoch;
+    this.leading = true;
+    const { timers, directory } = this.opts;
+    const state = repl.state;
+    this.registry = state.registryCopy();
     this.stage.stop();
-    this.admission.shutdown();
-    for (const h of this.timerHandles.values()) this.opts.timers.clearTimer(h);
-    this.timerHandles.clear();
+    this.stage = this.buildStage();
+    this.proposedHealth.clear();
+    // ReqPays this replica read as a follower: the PSPs behind them may still be waiting for an
+    // answer its predecessor never sent. Unregistered ones are taken over below.
+    const backlog: Envelope<ReqPay>[] = [];
+    for (const [txnId, kept] of this.standby) {
+      const e = this.registry.get(txnId);
+      if (!e) for (const env of kept.envs) backlog.push(env);
+      else if (e.status === 'PENDING') this.waiters.set(txnId, kept.envs);
+      else for (const env of kept.envs) this.reply(env, respPay(e));
+    }
+    this.standby.clear();
+    const inFlight: TxnSpec[] = [];
+    const unresolvable: string[] = [];
+    for (const req of state.undecided()) {
+      const debit = directory.resolve(req.payerVpa);
+      const credit = directory.resolve(req.payeeVpa);
+      if (debit && credit) inFlight.push({ txnId: req.txnId, amountPaise: req.amountPaise, debit, credit });
+      else unresolvable.push(req.txnId);
+    }
+    const recovered = Coordinator.recover(
+      this.opts.coordinator,
+      state.decisionRecords(),
+      inFlight,
+      timers.now(),
+    );
+    this.coordinator = recovered.coordinator;
+    // Outcomes the old leader committed but may not have reported: announce them once more.
+    for (const o of recovered.effects.outcomes) {
+      const e = this.registry.get(o.txnId);
+      if (e && e.status !== 'PENDING') this.opts.onOutcome?.(e);
+    }
+    this.apply(recovered.effects);
+    for (const id of unresolvable) this.decline(id, 'ZH');
+    for (const e of this.registry.values()) {
+      if (e.status === 'SUCCESS' || e.status === 'DEEMED') this.settle(e, 'PAY');
+      if (e.resolution === 'RET') this.settle(e, 'RET');
+    }
+    if (backlog.length === 0) return;
+    try {
+      await this.onReqPays(backlog);
+    } catch (err) {
+      // Leadership lost again before they were registered: keep them for the next term.
+      if (epoch !== this.epoch) this.standBy(backlog);
+      else console.error(`switch: registering the backlog failed: ${errorText(err)}`);
+    }
+  }
+
+  /**
+   * A follower keeps every ReqPay it reads for as long as a PSP waits for its answer, so a new
+   * leader can answer the PSPs its predecessor left waiting and take over the payments it read
+   * but never registered.
+   */
+  private async standBy(batch: readonly Envelope<ReqPay>[]): Promise<void> {
+    const now = this.opts.timers.now();
+    for (const env of batch) {
+      const kept = this.standby.get(env.value.txnId);
+      if (kept) kept.envs.push(env);
+      else this.standby.set(env.value.txnId, { at: now, envs: [env] });
+    }
+    for (const [txnId, kept] of this.standby) {
+      if (now - kept.at < STANDBY_KEEP_MS) break;
+      this.standby.delete(txnId);
+    }
+  }
+
+  /** Leadership lost (or the node stops): stop consuming and drop the term's work; the next leader recovers it. */
+  private async follow(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    this.epoch++;
+    // A replica keeps reading as a follower; a single node stops.
+    const subs = this.opts.replication ? [] : this.subs;
+    if (!this.opts.replication) this.subs = [];
+    if (this.opts.replication) {
+      for (const h of this.timerHandles.values()) this.opts.timers.clearTimer(h);
+      this.timerHandles.clear();
+      this.stage.stop();
+      this.stage = this.buildStage();
+      this.coordinator = new Coordinator(this.opts.coordinator);
+      this.registry = new TxnRegistry();
+      this.waiters.clear();
+      this.registering.clear();
+      this.outbox.clear();
+      this.legs.clear();
+      this.unlogged = [];
+      this.unloggedOutcomes = [];
+      this.unloggedFinished = [];
+      this.unloggedHealth = [];
+    }
+    await Promise.all(subs.map((s) => s.close()));
   }
 
   /** Transactions whose coordinator work is not finished (phase two or a deemed credit still outstanding). */
@@ -139,18 +319,35 @@ export class SwitchService {
     return this.coordinator.active;
   }
 
-  /** Payments registered so far. */
+  /** Payments registered so far (a follower: as committed). */
   get registered(): number {
-    return this.registry.size;
+    return this.view().size;
   }
 
   /** The i-th registered payment (0-based). */
   entryAt(i: number): TxnEntry | undefined {
-    return this.registry.at(i);
+    return this.view().at(i);
   }
 
   entries(): IterableIterator<TxnEntry> {
-    return this.registry.values();
+    return this.view().values();
+  }
+
+  /** A leader (or single node) answers from its working registry, a follower from the committed state. */
+  private view(): Pick<TxnRegistry, 'get' | 'at' | 'size' | 'values'> {
+    const repl = this.opts.replication;
+    if (!repl || this.leading) return this.registry;
+    const st = repl.state;
+    return { get: (id) => st.get(id), at: (i) => st.at(i), size: st.size, values: () => st.entries() };
+  }
+
+  /** Queue depth per class, held system payments and unfinished 2PC work, for gauges read at scrape time. */
+  gauges(): SwitchGauges {
+    return {
+      queueByClass: this.stage.queuedByClass(),
+      held: this.stage.held,
+      inDoubt: this.coordinator.active,
+    };
   }
 
   /** The queue's counters (offered, served, batches, expired, shed, held) and current depths. */
@@ -169,26 +366,71 @@ export class SwitchService {
   }
 
   statusOf(txnId: string): RespChkTxn & { readonly status: TxnStatus | 'UNKNOWN' } {
-    const e = this.registry.get(txnId);
+    const e = this.view().get(txnId);
     return { type: 'RespChkTxn', txnId, status: e ? e.status : 'UNKNOWN', code: e?.code ?? null };
   }
 
-  private onReqPay(env: Envelope<ReqPay>): void {
-    const req = env.value;
-    const known = this.registry.get(req.txnId);
-    if (known) {
-      if (known.status === 'PENDING') this.waiters.get(req.txnId)?.push(env);
-      else this.reply(env, respPay(known));
+  private async onReqPays(batch: readonly Envelope<ReqPay>[]): Promise<void> {
+    const repl = this.opts.replication;
+    if (!repl) {
+      for (const env of batch) this.onReqPay(env);
       return;
     }
-    this.registry.register(req);
-    this.waiters.set(req.txnId, [env]);
+    // Not acknowledged, so the bus hands the batch to whoever consumes next (the new leader).
+    if (!this.leading) throw new Error('switch: not the leader');
+    const fresh: ReqPay[] = [];
+    for (const env of batch) {
+      if (this.answerKnown(env)) continue;
+      const pending = this.registering.get(env.value.txnId);
+      if (pending) pending.push(env);
+      else {
+        this.registering.set(env.value.txnId, [env]);
+        fresh.push(env.value);
+      }
+    }
+    if (fresh.length === 0) return;
+    // Registered in the replicated log before any bank leg: a new leader then knows every payment
+    // that may have touched a bank, and the batch is acknowledged only once that is durable.
+    const epoch = this.epoch;
+    try {
+      await repl.commit({ register: fresh });
+    } catch (err) {
+      if (epoch === this.epoch) for (const r of fresh) this.registering.delete(r.txnId);
+      throw err;
+    }
+    if (epoch !== this.epoch) throw new Error('switch: leadership changed during registration');
+    for (const req of fresh) {
+      const envs = this.registering.get(req.txnId)!;
+      this.registering.delete(req.txnId);
+      this.registry.register(req);
+      this.waiters.set(req.txnId, envs);
+      this.admitPayment(req);
+    }
+  }
+
+  /** A ReqPay for a known txnId: answered from the registry (or queued for the outcome). */
+  private answerKnown(env: Envelope<ReqPay>): boolean {
+    const known = this.registry.get(env.value.txnId);
+    if (!known) return false;
+    if (known.status === 'PENDING') this.waiters.get(env.value.txnId)?.push(env);
+    else this.reply(env, respPay(known));
+    return true;
+  }
+
+  private onReqPay(env: Envelope<ReqPay>): void {
+    if (this.answerKnown(env)) return;
+    this.registry.register(env.value);
+    this.waiters.set(env.value.txnId, [env]);
+    this.admitPayment(env.value);
+  }
+
+  private admitPayment(req: ReqPay): void {
     if (!this.opts.directory.resolve(req.payerVpa) || !this.opts.directory.resolve(req.payeeVpa)) {
       // The address did not resolve (ReqAuthDetails failed): declined before it costs anything.
       this.decline(req.txnId, 'ZH');
       return;
     }
-    this.stage.offer({ kind: 'pay', req }, req);
+    this.stage.offer({ kind: 'pay', req, at: this.opts.timers.now() }, req);
   }
 
   private onChkTxn(env: Envelope<ReqChkTxn>): void {
@@ -228,14 +470,18 @@ export class SwitchService {
     const debit = this.opts.directory.resolve(req.payerVpa)!;
     const credit = this.opts.directory.resolve(req.payeeVpa)!;
     if (!this.admission.admit(debit.bank, legId(req.txnId, 'DEBIT'))) {
+      this.noteHealth(debit.bank, false);
       this.decline(req.txnId, breakerDeclineCode('remitter'));
       return;
     }
+    this.noteHealth(debit.bank, true);
     if (!this.admission.admit(credit.bank, legId(req.txnId, 'CREDIT'))) {
+      this.noteHealth(credit.bank, false);
       this.admission.cancel(debit.bank, legId(req.txnId, 'DEBIT'));
       this.decline(req.txnId, breakerDeclineCode('beneficiary'));
       return;
     }
+    this.noteHealth(credit.bank, true);
     this.legs.set(req.txnId, { debit, credit });
     const spec: TxnSpec = { txnId: req.txnId, amountPaise: req.amountPaise, debit, credit };
     this.apply(this.coordinator.start(spec, this.opts.timers.now()));
@@ -248,8 +494,40 @@ export class SwitchService {
     }
   }
 
+  /** Replicated mode: a bank's breaker turned (refused a leg, or admitted one again) — replicate it. */
+  private noteHealth(bank: string, up: boolean): void {
+    const repl = this.opts.replication;
+    if (!repl) return;
+    if ((this.proposedHealth.get(bank) ?? repl.state.isUp(bank)) === up) return;
+    this.proposedHealth.set(bank, up);
+    this.unloggedHealth.push({ bank, up, at: this.opts.timers.now() });
+    this.scheduleFlush();
+  }
+
   private decline(txnId: string, code: ResponseCode): void {
+    if (this.opts.replication) {
+      // Replicated before the payer hears it, so a new leader gives the same answer.
+      this.unloggedOutcomes.push({ txnId, status: 'DECLINED', code });
+      this.scheduleFlush();
+      return;
+    }
     this.settleOutcome({ txnId, status: 'DECLINED', code, decline: declineKind(code) });
+  }
+
+  private noteLegSent(req: BankReq, now: number): void {
+    const key = `${req.txnId}|${req.op}|${req.side}`;
+    if (this.legSentAt!.has(key)) return; // a resend: latency counts from the first send
+    // Legs never answered (timeouts) would pile up: past this bound, start over (a metric, not state).
+    if (this.legSentAt!.size >= MAX_TRACKED_LEGS) this.legSentAt!.clear();
+    this.legSentAt!.set(key, now);
+  }
+
+  private observeLeg(resp: BankResp, now: number): void {
+    const key = `${resp.txnId}|${resp.op}|${resp.side}`;
+    const sent = this.legSentAt!.get(key);
+    if (sent === undefined) return; // a duplicate answer
+    this.legSentAt!.delete(key);
+    this.opts.observer!.bankLeg!(resp.op, now - sent);
   }
 
   /** A bank's first answer to a business leg tells its breaker how the leg went. */
@@ -270,12 +548,17 @@ export class SwitchService {
       });
       this.timerHandles.set(t.key, handle);
     }
-    for (const req of fx.send) this.enqueue(TOPICS.bankReq(req.bank), req.account, req);
+    for (const req of fx.send) {
+      if (this.legSentAt) this.noteLegSent(req, timers.now());
+      this.enqueue(TOPICS.bankReq(req.bank), req.account, req);
+    }
     if (fx.persist.length > 0) {
       for (const r of fx.persist) this.unlogged.push(r);
       this.scheduleFlush();
     }
     for (const o of fx.outcomes) this.settleOutcome(o);
+    // Replicated mode: a finished txn's records may be dropped from the log's state (next proposal).
+    if (this.opts.replication) for (const id of fx.finished) this.unloggedFinished.push(id);
     for (const r of fx.resolutions) {
       const e = this.registry.get(r.txnId);
       if (!e) continue;
@@ -347,13 +630,16 @@ export class SwitchService {
    */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.unlogged.length > 0) {
+    if (this.opts.replication) this.propose(this.opts.replication);
+    else if (this.unlogged.length > 0) {
       const records = this.unlogged;
       this.unlogged = [];
       const txnIds = [...new Set(records.map((r) => r.txnId))];
+      const appendAt = this.opts.timers.now();
       this.opts.log.append(records).then(
         () => {
           const now = this.opts.timers.now();
+          this.opts.observer?.decisionLogged?.(now - appendAt);
           for (const id of txnIds) this.apply(this.coordinator.decisionDurable(id, now));
         },
         // A decision that cannot be made durable is never acted on; presumed abort covers it on recovery.
@@ -362,6 +648,40 @@ export class SwitchService {
     }
     for (const [topic, msgs] of this.outbox) this.publish(topic, msgs, 0);
     this.outbox.clear();
+  }
+
+  /**
+   * Replicated mode: the batch's records, early declines, finished txns and health changes go out
+   * as one Raft proposal; once it is committed, phase two goes ahead and the declines are answered.
+   * A proposal that fails means leadership was lost: the next leader recovers from what committed.
+   */
+  private propose(repl: SwitchReplication): void {
+    if (this.unlogged.length + this.unloggedOutcomes.length + this.unloggedHealth.length === 0) return;
+    const records = this.unlogged;
+    const outcomes = this.unloggedOutcomes;
+    const cmd = { records, outcomes, finished: this.unloggedFinished, health: this.unloggedHealth };
+    this.unlogged = [];
+    this.unloggedOutcomes = [];
+    this.unloggedFinished = [];
+    this.unloggedHealth = [];
+    const epoch = this.epoch;
+    const appendAt = this.opts.timers.now();
+    repl.commit(cmd).then(
+      () => {
+        if (epoch !== this.epoch) return;
+        const now = this.opts.timers.now();
+        this.opts.observer?.decisionLogged?.(now - appendAt);
+        for (const id of new Set(records.map((r) => r.txnId))) {
+          this.apply(this.coordinator.decisionDurable(id, now));
+        }
+        for (const o of outcomes) {
+          this.settleOutcome({ ...o, decline: o.status === 'SUCCESS' ? null : declineKind(o.code) });
+        }
+      },
+      (err: unknown) => {
+        if (epoch === this.epoch) console.error(`switch: proposal failed: ${errorText(err)}`);
+      },
+    );
   }
 
   /**
@@ -398,6 +718,15 @@ export class SwitchService {
 }
 
 const SETTLEMENT_RETRY_FIRST_MS = 250;
+/** How long a follower keeps a ReqPay it read: the 15 s a PSP waits for ReqPay's answer, and a margin. */
+const STANDBY_KEEP_MS = 20_000;
+const MAX_TRACKED_LEGS = 200_000;
+
+function observeBatch(o: SwitchObserver, batch: readonly Work[], startedAt: number): void {
+  o.batch?.(batch.length);
+  if (!o.queueWait) return;
+  for (const w of batch) if (w.kind === 'pay') o.queueWait(startedAt - w.at, w.req.category);
+}
 const SETTLEMENT_RETRY_MAX_MS = 5_000;
 
 function errorText(err: unknown): string {

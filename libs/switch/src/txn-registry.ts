@@ -28,6 +28,20 @@ export class TxnRegistry {
     return true;
   }
 
+  /**
+   * A copy whose entries are new objects: a Raft leader works on its own copy of the replicated
+   * registry, which changes only when entries commit.
+   */
+  copy(): TxnRegistry {
+    const c = new TxnRegistry();
+    for (const e of this.order) {
+      const x: TxnEntry = { ...e };
+      c.entries.set(x.req.txnId, x);
+      c.order.push(x);
+    }
+    return c;
+  }
+
   /** The i-th registered payment. */
   at(i: number): TxnEntry | undefined {
     return this.order[i];

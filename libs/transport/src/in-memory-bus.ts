@@ -23,6 +23,12 @@ export interface InMemoryBusOptions {
   timers: Timers;
   /** Modelled broker latency per topic (ms), asked once per publish call. Default 0. */
   latencyMs?: (topic: string) => number;
+  /**
+   * Modelled latency of one message's hop (ms), asked per message and added to `latencyMs`: the
+   * simulator's network, which knows the regions of sender and receiver from the topic and value.
+   * A reply is asked with the request it answers (`inReplyTo`): it travels the same link back.
+   */
+  linkLatencyMs?: (topic: string, value: unknown, inReplyTo?: Envelope) => number;
   /** Partitions per topic. Default 8. */
   partitions?: number;
   /** Largest batch handed to a handler. Default 500. */
@@ -111,6 +117,7 @@ const COMPACT_AFTER = 1024;
 export class InMemoryBus implements Bus {
   private readonly timers: Timers;
   private readonly latencyMs: ((topic: string) => number) | undefined;
+  private readonly linkLatencyMs: InMemoryBusOptions['linkLatencyMs'];
   private readonly partitions: number;
   private readonly maxBatch: number;
   private readonly retryDelayMs: number;
@@ -127,6 +134,7 @@ export class InMemoryBus implements Bus {
   constructor(opts: InMemoryBusOptions) {
     this.timers = opts.timers;
     this.latencyMs = opts.latencyMs;
+    this.linkLatencyMs = opts.linkLatencyMs;
     this.partitions = positiveInt(opts.partitions ?? 8, 'partitions');
     this.maxBatch = positiveInt(opts.maxBatch ?? 500, 'maxBatch');
     this.retryDelayMs = nonNegative(opts.retryDelayMs ?? 100, 'retryDelayMs');
@@ -194,7 +202,7 @@ export class InMemoryBus implements Bus {
         `reply: the envelope from ${to?.topic ?? '?'} is not a request (no replyTo/correlationId)`,
       );
     }
-    this.enqueue(to.replyTo, [{ key: to.correlationId, value, correlationId: to.correlationId }]);
+    this.enqueue(to.replyTo, [{ key: to.correlationId, value, correlationId: to.correlationId }], to);
   }
 
   async close(): Promise<void> {
@@ -231,7 +239,7 @@ export class InMemoryBus implements Bus {
     return (h >>> 0) % this.partitions;
   }
 
-  private enqueue(topic: string, messages: readonly Outgoing[]): void {
+  private enqueue(topic: string, messages: readonly Outgoing[], inReplyTo?: Envelope): void {
     const t = this.topics.get(topic);
     // Nobody has ever subscribed: with 'latest' offset reset no group will ever read these.
     if (!t || t.groups.size === 0 || messages.length === 0) return;
@@ -239,7 +247,10 @@ export class InMemoryBus implements Bus {
     const latency = this.latencyMs ? nonNegative(this.latencyMs(topic), `latencyMs(${topic})`) : 0;
     for (const m of messages) {
       const p = this.partitionOf(m.key);
-      const readyAt = Math.max(now + latency, t.lastReadyAt[p]!);
+      const link = this.linkLatencyMs
+        ? nonNegative(this.linkLatencyMs(topic, m.value, inReplyTo), `linkLatencyMs(${topic})`)
+        : 0;
+      const readyAt = Math.max(now + latency + link, t.lastReadyAt[p]!);
       t.lastReadyAt[p] = readyAt;
       const env: Envelope = envelope(topic, m, this.clone);
       const q: Queued = { env, readyAt };

@@ -66,6 +66,11 @@ export interface KafkaBusOptions {
   publishRetries?: number;
   /** Told once per failing batch (not again while the same batch keeps failing). Default console.error. */
   onError?: (err: unknown, failure: BatchFailure) => void;
+  /**
+   * Told after each consumed batch how far the partition is behind its high watermark (kafkajs
+   * computes it from the fetch response: no extra broker request). For the consumer-lag gauge.
+   */
+  onConsumerLag?: (topic: string, partition: number, lag: number) => void;
   /** kafkajs and bus log threshold. Default 'warn' (expected rebalance chatter is shown at 'info'). */
   logLevel?: KafkaLogLevel;
   /** Where log lines go. Default console.warn / console.error, one line each. */
@@ -143,6 +148,7 @@ export class KafkaBus implements Bus {
   private readonly commitLingerMs: number;
   private readonly maxBytesPerPartition: number;
   private readonly onError: (err: unknown, failure: BatchFailure) => void;
+  private readonly onConsumerLag: KafkaBusOptions['onConsumerLag'];
   private readonly log: (level: 'error' | 'warn' | 'info', message: string) => void;
   private readonly topics = new Map<string, Promise<void>>();
   private readonly replyTopicsSeen = new Set<string>();
@@ -161,6 +167,7 @@ export class KafkaBus implements Bus {
       throw new TypeError('KafkaBus: brokers must be a non-empty array of host:port');
     }
     const clientId = opts.clientId ?? 'upi-loadlab';
+    this.onConsumerLag = opts.onConsumerLag;
     this.instanceId = sanitize(
       opts.instanceId ?? `${clientId}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     );
@@ -552,6 +559,7 @@ export class KafkaBus implements Bus {
   private async onBatch(sub: Sub, handler: BatchHandler, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    this.onConsumerLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
     const envs: Envelope[] = [];
     for (const m of batch.messages) {
       try {

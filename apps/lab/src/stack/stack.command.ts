@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { stackDown, stackKill, stackRestart, stackStart, stackStatus, stackUp } from './stack';
+import {
+  stackDown,
+  stackKill,
+  stackKillSwitchLeader,
+  stackRestart,
+  stackStart,
+  stackStatus,
+  stackUp,
+} from './stack';
 
 /** Adds `stack up|down|status|kill|start|restart` to the CLI. */
 export function addStackCommands(program: Command, int: (name: string) => (v: string) => number): void {
@@ -29,6 +37,12 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
       int('psp-processes'),
       1,
     )
+    .option(
+      '--switch-replicas <n>',
+      'switch replicas on Raft (switch-1…N in Mumbai, Delhi, Chennai…): 3 or 5; 1 = one node, log in memory',
+      int('switch-replicas'),
+      3,
+    )
     .option('--run-id <id>', 'namespace of Redis keys and Kafka groups (default: fresh)')
     .action(
       async (o: {
@@ -36,6 +50,7 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
         basePort: number;
         bankProcesses: number;
         pspProcesses: number;
+        switchReplicas: number;
         runId?: string;
       }) => {
         await stackUp({
@@ -43,6 +58,7 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
           basePort: o.basePort,
           bankProcesses: o.bankProcesses,
           pspProcesses: o.pspProcesses,
+          switchReplicas: o.switchReplicas,
           ...(o.runId ? { runId: o.runId } : {}),
         });
       },
@@ -68,11 +84,15 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
   stack
     .command('kill <name>')
     .description(
-      'signal a component (psp-N, switch, clearing, bank-N; psp / bank for all of them); default SIGKILL',
+      'signal a component (psp-N, switch-N, switch-leader, clearing, bank-N; psp / bank / switch for all of them); default SIGKILL',
     )
     .option('--signal <sig>', 'signal name', 'SIGKILL')
-    .action((name: string, o: { signal: string }) => {
-      for (const k of stackKill(name, o.signal as NodeJS.Signals)) console.log(`sent ${k}`);
+    .action(async (name: string, o: { signal: string }) => {
+      const sent =
+        name === 'switch-leader'
+          ? await stackKillSwitchLeader(o.signal as NodeJS.Signals)
+          : stackKill(name, o.signal as NodeJS.Signals);
+      for (const k of sent) console.log(`sent ${k}`);
     });
   stack
     .command('start <name>')

@@ -22,6 +22,8 @@ export interface StackUpOptions {
   readonly bankProcesses?: number;
   /** How many PSP processes serve the run (psp-1…psp-N, one Redis idempotency store). Default 1. */
   readonly pspProcesses?: number;
+  /** Switch replicas on Raft (switch-1…N; 3 or 5), or 1 for a single node with its log in memory. Default UPI_SWITCH_REPLICAS, else 3. */
+  readonly switchReplicas?: number;
   readonly runId?: string;
   readonly healthTimeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -93,6 +95,15 @@ export function stackPorts(base: number, psps: number, banks: number) {
     switch: base + 1 + shift,
     clearing: base + 2 + shift,
     banks: Array.from({ length: banks }, (_, i) => base + 10 + shift + i),
+    // Switch replicas: HTTP of switch-1 is `switch`, switch-2…5 at base+N+2…; Raft TCP at base+N+5….
+    switchReplicas: [
+      base + 1 + shift,
+      base + 3 + shift,
+      base + 4 + shift,
+      base + 8 + shift,
+      base + 9 + shift,
+    ],
+    raft: [base + 5 + shift, base + 6 + shift, base + 7 + shift, base + 30 + shift, base + 31 + shift],
   };
   const last = Math.max(...ports.banks, ports.clearing);
   if (!Number.isInteger(base) || base < 1 || last > 65535)
@@ -163,8 +174,10 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   });
   const groups: string[][] = Array.from({ length: n }, () => []);
   bankIds.forEach((id, i) => groups[i % n]!.push(id));
+  const replicas = o.switchReplicas ?? Number(process.env.UPI_SWITCH_REPLICAS ?? 3);
+  if (![1, 3, 5].includes(replicas)) throw new Error(`--switch-replicas must be 1, 3 or 5, got ${replicas}`);
   const components: ComponentState[] = [
-    component('switch', 'switch', layout.switch),
+    ...switchComponents(replicas, layout, join(dir, 'raft'), component),
     ...groups.map((banks, i) =>
       component(
         `bank-${i + 1}`,
@@ -197,10 +210,16 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   };
   writeState(root, state);
 
+  // A new run's replicas start from empty logs.
+  rmSync(join(dir, 'raft'), { recursive: true, force: true });
   // Everything but the PSPs at once, then the PSPs (at once too).
   const backends = components.filter((c) => c.app !== 'psp');
   for (const c of backends) start(root, state, c);
   await Promise.all(backends.map((c) => healthyOrRetry(root, state, c, healthMs, log)));
+  if (replicas > 1) {
+    const leader = await waitSwitchLeader(state, healthMs);
+    log(`switch: replica ${leader.id} (${leader.region}) leads, term ${leader.term}`);
+  }
   const psps = components.filter((c) => c.app === 'psp');
   for (const c of psps) start(root, state, c);
   await Promise.all(psps.map((c) => healthyOrRetry(root, state, c, healthMs, log)));
@@ -288,6 +307,74 @@ export function stackKill(name: string, signal: NodeJS.Signals = 'SIGKILL'): str
   return killed;
 }
 
+/** A switch replica's `GET /admin/raft` (see apps/switch/src/raft-admin.controller.ts). */
+export interface SwitchRaftView {
+  readonly id: number;
+  readonly region: string;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: number;
+  readonly commit: number;
+  readonly applied: number;
+  readonly serving: boolean;
+}
+
+/** Every switch replica's Raft view (null where it does not answer). */
+export async function switchRaftViews(
+  state: StackState,
+): Promise<{ component: ComponentState; view: SwitchRaftView | null }[]> {
+  return Promise.all(
+    state.components
+      .filter((c) => c.app === 'switch')
+      .map(async (c) => {
+        try {
+          const r = await fetch(`${c.url}/admin/raft`, {
+            headers: { authorization: `Bearer ${state.adminToken ?? ''}` },
+            signal: AbortSignal.timeout(1000),
+          });
+          return { component: c, view: r.ok ? ((await r.json()) as SwitchRaftView) : null };
+        } catch {
+          return { component: c, view: null };
+        }
+      }),
+  );
+}
+
+/** The replica that leads and serves in the highest term (null: none right now). */
+export async function switchLeader(
+  state: StackState,
+): Promise<{ component: ComponentState; view: SwitchRaftView } | null> {
+  const views = await switchRaftViews(state);
+  const leaders = views
+    .filter((v): v is { component: ComponentState; view: SwitchRaftView } => v.view?.role === 'leader')
+    .sort((a, b) => b.view.term - a.view.term);
+  return leaders[0] ?? null;
+}
+
+/** Waits until a switch replica leads and serves (its state caught up, consuming). */
+export async function waitSwitchLeader(state: StackState, timeoutMs: number): Promise<SwitchRaftView> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const l = await switchLeader(state);
+    if (l?.view.serving) return l.view;
+    if (Date.now() > until) throw new Error(`no switch replica leads after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `upi-lab stack kill switch-leader`: `kill -9` of the replica that leads now. */
+export async function stackKillSwitchLeader(signal: NodeJS.Signals = 'SIGKILL'): Promise<string[]> {
+  const root = repoRoot();
+  const state = mustState(root);
+  const l = await switchLeader(state);
+  if (!l) throw new Error('no switch replica reports itself leader');
+  const c = l.component;
+  if (!isOurs(c.pid, scriptOf(root, c.app)))
+    throw new Error(`${c.name} leads but is not a process of this stack`);
+  process.kill(c.pid!, signal);
+  return [`${c.name} (pid ${c.pid}, leader of term ${l.view.term}) ${signal}`];
+}
+
 /** `upi-lab stack start NAME`: starts a component that is down, with its original environment, and waits for health. */
 export async function stackStart(name: string, healthMs = 60_000): Promise<string[]> {
   const root = repoRoot();
@@ -332,6 +419,7 @@ export function liveTargets(state: StackState, target?: string): LiveTargets {
     pspUrl: pspUrls[0]!,
     pspUrls,
     switchUrl: url('switch'),
+    switchUrls: state.components.filter((c) => c.app === 'switch').map((c) => c.url),
     clearingUrl: url('clearing'),
     banks: state.components
       .filter((c) => c.app === 'bank')
@@ -427,6 +515,34 @@ function select(state: StackState, name: string): ComponentState[] {
   if (!hits.length)
     throw new Error(`no component ${name}; the stack has ${state.components.map((c) => c.name).join(', ')}`);
   return hits;
+}
+
+/**
+ * The switch: one node named `switch` (replicas 1), or replicas `switch-1…N` in the regions of
+ * NPCI's data centres, each with its Raft port and log folder, told of every replica.
+ */
+function switchComponents(
+  replicas: number,
+  layout: ReturnType<typeof stackPorts>,
+  raftDir: string,
+  component: (name: string, app: 'switch', port: number, extra?: Record<string, string>) => ComponentState,
+): ComponentState[] {
+  if (replicas === 1) return [component('switch', 'switch', layout.switch)];
+  const regions = ['Mumbai', 'Delhi', 'Chennai', 'Hyderabad', 'Kolkata'];
+  const cluster = Array.from({ length: replicas }, (_, i) => ({
+    id: i + 1,
+    region: regions[i]!,
+    raft: `127.0.0.1:${layout.raft[i]!}`,
+    http: `http://127.0.0.1:${layout.switchReplicas[i]!}`,
+  }));
+  return cluster.map((p, i) =>
+    component(`switch-${p.id}`, 'switch', layout.switchReplicas[i]!, {
+      UPI_SWITCH_ID: String(p.id),
+      UPI_SWITCH_CLUSTER: JSON.stringify(cluster),
+      UPI_RAFT_DIR: raftDir,
+      UPI_INSTANCE: `switch-${p.id}`,
+    }),
+  );
 }
 
 function pidIn(text: string): number | null {

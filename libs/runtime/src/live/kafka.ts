@@ -6,6 +6,8 @@ export async function startProcessBus(
   cfg: CommonLiveConfig,
   service: string,
   instance: string,
+  /** The consumer-lag gauge's hook (libs/metrics registerKafkaLag). */
+  onConsumerLag?: (topic: string, partition: number, lag: number) => void,
 ): Promise<KafkaBus> {
   const kafka = new KafkaBus({
     brokers: cfg.brokers,
@@ -17,6 +19,7 @@ export async function startProcessBus(
     // One OffsetCommit per 20 ms per consumer instead of one per fetch: fewer broker requests at high
     // rates; a crash redelivers at most that much more (every handler here is idempotent).
     commitLingerMs: 20,
+    ...(onConsumerLag ? { onConsumerLag } : {}),
   });
   await kafka.start();
   return kafka;

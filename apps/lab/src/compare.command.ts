@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { runScenario, virtualClock, wallClock } from '../../../libs/runtime/src';
+import { simulate } from '../../../libs/sim/src/simulate';
+import { loadScenario, validateResult, type RunResult } from '../../../libs/scenarios/src';
+import { STRATEGIES } from '../../../libs/scheduling/src';
+import { writeResult } from './run.command';
+import { writeReport } from './report-io';
+
+export interface CompareCommandOptions {
+  scenario: string;
+  strategies: string;
+  batch: string;
+  batchPolicy?: string;
+  seed?: number;
+  scale?: number;
+  duration?: number;
+  /** Default true; `--wall-clock` sets it false. */
+  virtual?: boolean;
+  wallClock?: boolean;
+  /** Run each combination in the simulator (libs/sim: modelled service times and network), mode simulated. */
+  simulate?: boolean;
+  out?: string;
+  target?: number;
+  progress?: boolean;
+}
+
+/** Parses "a,b,c" into a non-empty list without blanks or duplicates. */
+export function parseList(flag: string, raw: string): string[] {
+  const xs = raw.split(',').map((s) => s.trim());
+  if (xs.length === 0 || xs.some((x) => x === ''))
+    throw new Error(`${flag}: give a comma-separated list, got "${raw}"`);
+  if (new Set(xs).size !== xs.length) throw new Error(`${flag}: "${raw}" names something twice`);
+  return xs;
+}
+
+/**
+ * `upi-lab compare`: the scenario once per (scheduling strategy × batch size) on the embedded system,
+ * each run's result JSON, then one HTML report and its comparison JSON.
+ */
+export async function compareCommand(o: CompareCommandOptions): Promise<number> {
+  const strategies = parseList('--strategies', o.strategies);
+  for (const s of strategies)
+    if (!(STRATEGIES as readonly string[]).includes(s))
+      throw new Error(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`);
+  const sizes = parseList('--batch', o.batch).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--batch: "${x}" is not a batch size (integer ≥ 1)`);
+    return n;
+  });
+  const virtual = o.wallClock !== true;
+  const combos = strategies.flatMap((s) => sizes.map((b) => ({ scheduling: s, size: b })));
+  // Load every combination before running anything, so a bad flag fails at once.
+  const scenarios = combos.map((c) =>
+    loadScenario(o.scenario, {
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.scale !== undefined ? { scale: o.scale } : {}),
+      ...(o.duration !== undefined ? { durationSec: o.duration } : {}),
+      scheduling: c.scheduling,
+      batch: { size: c.size, ...(o.batchPolicy !== undefined ? { policy: o.batchPolicy } : {}) },
+    }),
+  );
+  const name = scenarios[0]!.name;
+  const outDir =
+    o.out ?? join('results', `compare-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const perRun = scenarios[0]!.durationSec;
+  const bar =
+    o.progress === false
+      ? null
+      : new SingleBar({
+          format: ' {bar} {value}/{total} s of load | run {run}/{runs} {label} {phase}',
+          stream: process.stderr,
+          hideCursor: true,
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+        });
+  bar?.start(perRun * combos.length, 0, { run: 0, runs: combos.length, label: '', phase: '' });
+  const results: RunResult[] = [];
+  for (let i = 0; i < combos.length; i++) {
+    const sc = scenarios[i]!;
+    const label = `${sc.strategies.scheduling} · ${sc.strategies.batch.policy} ${sc.strategies.batch.size}`;
+    const onProgress = (p: { elapsedSec: number; phase: string }) =>
+      bar?.update(i * perRun + Math.floor(p.elapsedSec), {
+        run: i + 1,
+        runs: combos.length,
+        label,
+        phase: p.phase,
+      });
+    const result = o.simulate
+      ? await simulate(sc, { onProgress })
+      : await runScenario(sc, {
+          clock: virtual ? virtualClock() : wallClock(),
+          mode: 'embedded',
+          onProgress,
+        });
+    const check = validateResult(result);
+    if (!check.ok)
+      throw new Error(
+        `internal error: run ${label} does not match the result schema: ${check.errors.join('; ')}`,
+      );
+    writeResult(
+      join(
+        outDir,
+        `run-${sc.strategies.scheduling}-${sc.strategies.batch.policy}-${sc.strategies.batch.size}.json`,
+      ),
+      result,
+    );
+    results.push(result);
+  }
+  bar?.update(perRun * combos.length, { phase: 'done' });
+  bar?.stop();
+  const written = writeReport(results, join(outDir, 'report'), {
+    title: `Strategy comparison: ${name} (${o.simulate ? 'simulated' : virtual ? 'embedded on a virtual clock' : 'embedded, wall clock'})`,
+    ...(o.target !== undefined ? { target: o.target } : {}),
+  });
+  console.log(written.comparison.summary);
+  for (const v of written.comparison.verdicts) console.log(`  ${v.text}`);
+  console.log(
+    `\n${combos.length} results in ${outDir}/\nreport: ${written.html}\ncomparison: ${written.json}`,
+  );
+  return results.every((r) => r.invariants.every((x) => x.ok)) ? 0 : 3;
+}

@@ -1,0 +1,79 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadScenario, type Scenario } from '../../../../libs/scenarios/src';
+import {
+  configText,
+  DEFAULT_SIM_MODEL,
+  loadSimModel,
+  parseSlo,
+  planJson,
+  planReportHtml,
+  runPlan,
+} from '../../../../libs/sim/src';
+import { chartJsSource } from '../report-io';
+
+export interface PlanCommandOptions {
+  scenario: string;
+  slo: string;
+  window: number;
+  scale?: number;
+  duration?: number;
+  model?: string;
+  out?: string;
+}
+
+/** `upi-lab plan`: the cheapest configuration of the scenario's plan knobs that meets the SLO. */
+export async function planCommand(o: PlanCommandOptions): Promise<number> {
+  const slo = parseSlo(o.slo, o.window); // bad SLO: a clear error before any simulation
+  const loaded = loadScenario(o.scenario, {
+    ...(o.scale !== undefined ? { scale: o.scale } : {}),
+    ...(o.duration !== undefined ? { durationSec: o.duration } : {}),
+  });
+  const scenario =
+    o.scale !== undefined ? withProportionalQueue(loaded, o.scale / loadScenario(o.scenario).scale) : loaded;
+  const model = o.model ? loadSimModel(o.model) : DEFAULT_SIM_MODEL;
+  const started = performance.now();
+  console.error(
+    `planning ${scenario.name} at scale ${scenario.scale} for SLO ${slo.text} (window ${slo.windowSec} s)`,
+  );
+  const plan = await runPlan(scenario, slo, model, (t, n) => {
+    const o = t.detail.verdict.overall;
+    const w = t.detail.verdict.worstWindow;
+    console.error(
+      `  trial ${String(n).padStart(2)}  cost ${String(t.cost).padStart(8)}  ${t.meets ? 'meets' : 'fails'}  ` +
+        `success ${o.success?.toFixed(2) ?? '-'} % p99 ${o.p99?.toFixed(0) ?? '-'} ms` +
+        (w
+          ? ` | worst window ${w.figures.success?.toFixed(2) ?? '-'} % p99 ${w.figures.p99?.toFixed(0) ?? '-'} ms`
+          : '') +
+        `  [${configText(t.config)}]  ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+  });
+  const base = o.out ?? `results/plan-${scenario.name}`;
+  mkdirSync(dirname(base), { recursive: true });
+  writeFileSync(`${base}.json`, JSON.stringify(planJson(plan), null, 2) + '\n');
+  writeFileSync(`${base}.html`, planReportHtml(plan, chartJsSource(), new Date().toISOString()));
+  const best = plan.outcome.best;
+  console.log(
+    best
+      ? `recommended (cost ${best.cost}): ${configText(best.config)}`
+      : 'no configuration meets the SLO, not even every capacity knob at its largest value',
+  );
+  console.log(`scenario as written: ${plan.baselineVerdict.meets ? 'meets' : 'misses'} the SLO`);
+  console.log(
+    `plan written to ${base}.json and ${base}.html (${plan.outcome.trials.length} configurations simulated)`,
+  );
+  return best ? 0 : 4;
+}
+
+/**
+ * Planning at a smaller --scale than the file's: the switch queue's bound (maxQueue, not scaled by
+ * `scale`) shrinks in proportion, so shedding starts at the same real-world backlog as in the
+ * file's own scale and a plan made small still holds when replayed full size.
+ */
+function withProportionalQueue(s: Scenario, factor: number): Scenario {
+  if (factor === 1) return s;
+  const c = structuredClone(s) as Scenario & { topology: { switch: { stage: { maxQueue: number } } } };
+  c.topology.switch.stage.maxQueue = Math.max(1, Math.round(s.topology.switch.stage.maxQueue * factor));
+  if (s.source !== undefined) Object.defineProperty(c, 'source', { value: s.source, enumerable: false });
+  return c;
+}

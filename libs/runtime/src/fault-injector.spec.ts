@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { buildTopology, loadScenario, type ServiceFault } from '../../scenarios/src';
+import { FaultInjector } from './fault-injector';
+
+interface Seen {
+  readonly method: string;
+  readonly path: string;
+  readonly auth: string | undefined;
+  readonly body: string;
+}
+
+/** A stand-in service on 127.0.0.1 that records every request and answers from `answer`. */
+async function service(answer: (method: string, path: string) => [number, object | null]) {
+  const seen: Seen[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, body });
+      const [status, json] = answer(req.method!, req.url!);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(json ? JSON.stringify(json) : '');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  return { url, seen, close };
+}
+
+const scenario = loadScenario(join(__dirname, '../../../scenarios/smoke.yaml'));
+const topology = buildTopology(scenario);
+const fault = (spec: object): ServiceFault => ({
+  spec: { atSec: 1, durationSec: 2, ...spec } as ServiceFault['spec'],
+  atMs: 1000,
+  untilMs: 3000,
+});
+const raft =
+  (role: string, term: number) =>
+  (m: string, p: string): [number, object | null] =>
+    p === '/admin/raft'
+      ? [200, { id: 1, role, term, leader: 0, commit: 5 }]
+      : m === 'POST'
+        ? [202, { crashing: true }]
+        : [404, null];
+
+describe('FaultInjector', () => {
+  it('switch-leader-kill: crashes the replica that leads in the highest term, with the token', async () => {
+    const follower = await service(raft('follower', 3));
+    const leader = await service(raft('leader', 3));
+    const stale = await service(raft('leader', 2));
+    const inj = new FaultInjector(
+      { pspUrls: [], switchUrls: [follower.url, stale.url, leader.url], banks: [], adminToken: 'tok' },
+      topology,
+      scenario.scale,
+      () => 1000,
+    );
+    await inj.service(fault({ kind: 'switch-leader-kill' }), true);
+    await inj.service(fault({ kind: 'switch-leader-kill' }), false); // nothing to undo: it stays down
+    expect(leader.seen.map((s) => `${s.method} ${s.path} ${s.auth}`)).toEqual([
+      'GET /admin/raft Bearer tok',
+      'POST /admin/crash Bearer tok',
+    ]);
+    expect(follower.seen.map((s) => s.method)).toEqual(['GET']);
+    expect(stale.seen.map((s) => s.method)).toEqual(['GET']);
+    expect(inj.events).toEqual([
+      {
+        atSec: 1,
+        kind: 'switch-leader-kill',
+        target: `${leader.url} (id 1, term 3)`,
+        action: 'set',
+        ok: true,
+      },
+    ]);
+    await Promise.all([follower.close(), leader.close(), stale.close()]);
+  });
+
+  it('switch-leader-kill with no leader: logged as failed, nothing crashed', async () => {
+    const a = await service(raft('candidate', 4));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const inj = new FaultInjector({ pspUrls: [], switchUrls: [a.url], banks: [] }, topology, 1, () => 0);
+    await inj.service(fault({ kind: 'switch-leader-kill' }), true);
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    expect(a.seen.map((s) => s.method)).toEqual(['GET']);
+    expect(inj.events[0]).toMatchObject({ ok: false, detail: 'no replica reports itself leader' });
+    await a.close();
+  });
+
+  it('psp-throttle: each instance gets its share of the scaled rate and the PSP handles; cleared at the end', async () => {
+    const p1 = await service(() => [200, {}]);
+    const p2 = await service(() => [204, null]);
+    const inj = new FaultInjector(
+      { pspUrls: [p1.url, p2.url], switchUrls: [], banks: [], adminToken: 't' },
+      topology,
+      0.01,
+      () => 0,
+    );
+    const f = fault({ kind: 'psp-throttle', psp: 'PAYTM', ratePerSec: 1000, status: 503 });
+    await inj.service(f, true);
+    await inj.service(f, false);
+    for (const p of [p1, p2]) {
+      expect(p.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+        'PUT /admin/throttle',
+        'DELETE /admin/throttle',
+      ]);
+      expect(JSON.parse(p.seen[0]!.body)).toEqual({ ratePerSec: 5, status: 503, handles: ['paytm'] });
+    }
+    expect(inj.events.every((e) => e.ok)).toBe(true);
+    await Promise.all([p1.close(), p2.close()]);
+  });
+
+  it('a refused call (401) is logged as failed, not thrown', async () => {
+    const bank = await service(() => [401, { error: { code: 'UNAUTHORIZED' } }]);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const inj = new FaultInjector(
+      { pspUrls: [], switchUrls: [], banks: [{ url: bank.url, banks: ['KOTAK'] }] },
+      topology,
+      1,
+      () => 0,
+    );
+    await inj.bank(
+      { kind: 'bank-down', bank: 'KOTAK', atMs: 0, untilMs: 1, durationMs: 1, extraLatencyMs: 0 },
+      true,
+    );
+    expect(bank.seen[0]).toMatchObject({ method: 'PUT', path: '/admin/banks/KOTAK/fault', auth: undefined });
+    expect(inj.events[0]).toMatchObject({ ok: false, detail: 'HTTP 401' });
+    warn.mockRestore();
+    await bank.close();
+  });
+});

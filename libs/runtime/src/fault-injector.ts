@@ -1,0 +1,159 @@
+import type { Fault, ServiceFault } from '../../scenarios/src';
+import type { Topology } from '../../scenarios/src/topology';
+
+/** One admin call of the fault timeline, as the result reports it. */
+export interface FaultEvent {
+  /** Seconds since the start of the run when the call was made. */
+  readonly atSec: number;
+  readonly kind: string;
+  /** The bank, PSP instance or switch replica acted on. */
+  readonly target: string;
+  readonly action: 'set' | 'clear';
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** Where the admin routes are, and the token they need. */
+export interface FaultTargets {
+  readonly pspUrls: readonly string[];
+  readonly switchUrls: readonly string[];
+  readonly banks: readonly { readonly url: string; readonly banks: readonly string[] }[];
+  readonly adminToken?: string;
+}
+
+interface RaftView {
+  readonly id: string | number;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: string | number | null;
+  readonly commit: number;
+}
+
+/**
+ * Applies a scenario's faults to the live services through their admin API (loopback, bearer token):
+ * bank faults on the process hosting the bank, a PSP throttle on every PSP instance (the rate split
+ * between them), and a switch leader kill (find the leader with `GET /admin/raft`, then
+ * `POST /admin/crash` on it). Every call is logged, successful or not; nothing here throws.
+ */
+export class FaultInjector {
+  readonly events: FaultEvent[] = [];
+
+  constructor(
+    private readonly t: FaultTargets,
+    private readonly topology: Topology,
+    private readonly scale: number,
+    private readonly rel: () => number,
+  ) {}
+
+  async bank(f: Fault, on: boolean): Promise<void> {
+    const host = this.t.banks.find((b) => b.banks.includes(f.bank));
+    if (!host) return this.log(f.kind, f.bank, on, false, 'no bank process hosts it');
+    const body =
+      f.kind === 'bank-down'
+        ? { kind: 'down' }
+        : f.kind === 'bank-unreachable'
+          ? { kind: 'unreachable' }
+          : { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
+    const r = await this.call(
+      on ? 'PUT' : 'DELETE',
+      `${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`,
+      on ? body : undefined,
+    );
+    this.log(f.kind, f.bank, on, r.ok, r.detail);
+  }
+
+  async service(f: ServiceFault, on: boolean): Promise<void> {
+    const kind: string = f.spec.kind;
+    if (kind === 'psp-throttle') return this.throttle(f, on);
+    if (kind === 'switch-leader-kill') return on ? this.killLeader() : undefined;
+    this.log(kind, '-', on, false, 'this driver does not know the fault kind');
+  }
+
+  private async throttle(f: ServiceFault, on: boolean): Promise<void> {
+    const s = f.spec;
+    const handles = s.psp ? this.topology.psps.find((p) => p.id === s.psp)?.handles : undefined;
+    // Each instance admits its share: the PSP as a whole admits ratePerSec (scaled).
+    const rate = ((s.ratePerSec ?? 0) * this.scale) / this.t.pspUrls.length;
+    await Promise.all(
+      this.t.pspUrls.map(async (url) => {
+        const r = await this.call(
+          on ? 'PUT' : 'DELETE',
+          `${url}/admin/throttle`,
+          on ? { ratePerSec: rate, status: s.status ?? 429, ...(handles ? { handles } : {}) } : undefined,
+        );
+        this.log('psp-throttle', `${s.psp ?? 'all'}@${url}`, on, r.ok, r.detail);
+      }),
+    );
+  }
+
+  /** The replica that says it leads in the highest term is killed; the others elect a new one. */
+  private async killLeader(): Promise<void> {
+    const views = await Promise.all(
+      this.t.switchUrls.map(async (url) => {
+        const r = await this.call('GET', `${url}/admin/raft`);
+        return r.ok && r.body ? { url, view: r.body as RaftView } : null;
+      }),
+    );
+    const leaders = views
+      .filter((v): v is { url: string; view: RaftView } => v !== null && v.view.role === 'leader')
+      .sort((a, b) => b.view.term - a.view.term);
+    const leader = leaders[0];
+    if (!leader)
+      return this.log('switch-leader-kill', 'switch', true, false, 'no replica reports itself leader');
+    const r = await this.call('POST', `${leader.url}/admin/crash`);
+    // The crashed process may close the connection before answering: that is success too.
+    const ok = r.ok || r.detail === 'connection closed';
+    this.log(
+      'switch-leader-kill',
+      `${leader.url} (id ${leader.view.id}, term ${leader.view.term})`,
+      true,
+      ok,
+      ok ? undefined : r.detail,
+    );
+  }
+
+  private async call(
+    method: string,
+    url: string,
+    body?: object,
+  ): Promise<{ ok: boolean; body?: unknown; detail?: string }> {
+    try {
+      const r = await fetch(url, {
+        method,
+        // No content-type without a body: Fastify refuses an empty JSON body.
+        headers: {
+          ...(this.t.adminToken !== undefined ? { authorization: `Bearer ${this.t.adminToken}` } : {}),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await r.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = text;
+      }
+      return r.ok ? { ok: true, body: parsed } : { ok: false, detail: `HTTP ${r.status}` };
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      if (cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')
+        return { ok: false, detail: 'connection closed' };
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private log(kind: string, target: string, on: boolean, ok: boolean, detail?: string): void {
+    const e: FaultEvent = {
+      atSec: Math.round(this.rel()) / 1000,
+      kind,
+      target,
+      action: on ? 'set' : 'clear',
+      ok,
+      ...(detail !== undefined ? { detail } : {}),
+    };
+    this.events.push(e);
+    if (!ok) console.warn(`fault ${e.action} ${kind} on ${target} failed: ${detail ?? ''}`);
+  }
+}

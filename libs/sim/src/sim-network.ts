@@ -1,0 +1,250 @@
+import { Random, type Timers } from '../../domain/src';
+import type { Envelope } from '../../transport/src/bus';
+import { TOPICS } from '../../transport/src/topics';
+import { capacityTps, type SwitchStageModel } from '../../scheduling/src/stage-model';
+import { scaledStage } from '../../scenarios/src/topology';
+import type { NetworkEventSpec, ReplicaState, Scenario, SwitchReplicaSpec } from '../../scenarios/src/types';
+import type { EmbeddedSystem } from '../../runtime/src/embedded-system';
+import { DEFAULT_REGION, RegionLatency } from './regions';
+import type { SimModel } from './sim-model';
+
+/** z of the 99th percentile of the standard normal. */
+const Z99 = 2.3263478740408408;
+const BANK_REQ_PREFIX = TOPICS.bankReq('');
+
+interface Replica {
+  readonly id: string;
+  readonly region: string;
+  readonly capacityTps: number;
+  state: ReplicaState;
+}
+
+/** What the network did during the run, for the result's `extensions.sim.network`. */
+export interface NetworkLogEntry {
+  readonly atSec: number;
+  readonly event: string;
+  /** Serving capacity after the event (real-world payments/s), and the primary's region. */
+  readonly servingTps: number;
+  readonly primary: string | null;
+}
+
+/**
+ * The simulated network and switch cluster of one run: per-message latency by the regions of
+ * sender and receiver (plus a log-normal broker hop and, on the switch's answers, the Raft commit),
+ * and the replicas' timeline — failover with an outage, replicas coming online, a region slowing
+ * down — applied to the real switch's stage by changing its capacity.
+ */
+export class SimNetwork {
+  private readonly regions: RegionLatency;
+  private readonly replicas: Replica[];
+  private readonly extraMs = new Map<string, number>();
+  private readonly replicaExtraMs = new Map<string, number>();
+  private readonly rng: Random;
+  private readonly hopSigma: number;
+  private readonly defaultRegion: string;
+  private primary: Replica | null;
+  private commitMs = 0;
+  readonly log: NetworkLogEntry[] = [];
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly model: SimModel,
+  ) {
+    const spec = scenario.network ?? {};
+    this.regions = new RegionLatency(spec);
+    this.defaultRegion = spec.defaultRegion ?? DEFAULT_REGION;
+    this.replicas = initialReplicas(scenario);
+    this.primary = this.replicas.find((r) => r.state === 'serving') ?? null;
+    this.rng = new Random(scenario.seed).fork('sim-network');
+    const hop = model.hop;
+    this.hopSigma = hop && hop.p99Ms > hop.medianMs ? Math.log(hop.p99Ms / hop.medianMs) / Z99 : 0;
+    this.updateCommit();
+  }
+
+  /** Serving capacity in real-world payments/s (before `scale`). */
+  get servingTps(): number {
+    return this.replicas.reduce((a, r) => a + (r.state === 'serving' ? r.capacityTps : 0), 0);
+  }
+
+  /** The bus's per-message latency (InMemoryBusOptions.linkLatencyMs). */
+  readonly link = (topic: string, value: unknown, inReplyTo?: Envelope): number => {
+    let from: string;
+    let to: string;
+    let extra = 0;
+    if (inReplyTo) {
+      [to, from] = this.ends(inReplyTo.topic, inReplyTo.value);
+      // The switch answers a payment once its decision is in the Raft log.
+      if (inReplyTo.topic === TOPICS.reqPay) extra = this.commitMs;
+    } else {
+      [from, to] = this.ends(topic, value);
+      // A degraded primary: each payment takes that much longer to get through the switch.
+      if (topic === TOPICS.reqPay && this.primary) extra = this.replicaExtraMs.get(this.primary.id) ?? 0;
+    }
+    return (
+      this.regions.oneWayMs(from, to) +
+      (this.extraMs.get(from) ?? 0) +
+      (from === to ? 0 : (this.extraMs.get(to) ?? 0)) +
+      this.hop() +
+      extra
+    );
+  };
+
+  /** Schedules the scenario's network events on the run's clock. */
+  start(system: EmbeddedSystem, timers: Timers, t0: number): void {
+    const stage = stageModelsOf(system);
+    this.record(0, 'start');
+    for (const e of this.scenario.network?.events ?? []) {
+      timers.setTimer(t0 + e.atSec * 1000 - timers.now(), () => this.apply(e, stage, timers, t0));
+    }
+  }
+
+  private apply(e: NetworkEventSpec, stage: readonly MutableStage[], timers: Timers, t0: number): void {
+    const at = (timers.now() - t0) / 1000;
+    switch (e.kind) {
+      case 'region-latency':
+        this.extraMs.set(e.region, e.extraMs);
+        this.record(at, `${e.region} +${e.extraMs} ms`);
+        return;
+      case 'replica-latency':
+        this.replicaExtraMs.set(e.replica, e.extraMs);
+        this.record(at, `${e.replica} +${e.extraMs} ms`);
+        return;
+      case 'replica-online': {
+        const r = this.replica(e.replica);
+        r.state = 'serving';
+        this.primary ??= r;
+        this.resize(stage);
+        this.record(at, `${r.id} online`);
+        return;
+      }
+      case 'failover': {
+        const old = this.primary;
+        if (old) old.state = 'offline';
+        const next = this.replica(e.to);
+        next.state = 'standby';
+        this.primary = next;
+        this.resize(stage);
+        this.record(at, `${old?.id ?? '-'} lost, failover to ${next.id}`);
+        timers.setTimer(e.outageSec * 1000, () => {
+          next.state = 'serving';
+          this.resize(stage);
+          this.record((timers.now() - t0) / 1000, `${next.id} serving`);
+        });
+        return;
+      }
+    }
+  }
+
+  /** Serving capacity → the switch stage's servers and speed (the same rule as `scaledStage`). */
+  private resize(stages: readonly MutableStage[]): void {
+    const s = stageFor(this.scenario, this.servingTps);
+    for (const stage of stages) {
+      stage.servers = s.servers;
+      stage.fixedMs = s.fixedMs;
+      stage.perTxnMs = s.perTxnMs;
+    }
+    this.updateCommit();
+  }
+
+  private updateCommit(): void {
+    const p = this.primary;
+    const fsync = this.model.raft?.fsyncMs ?? 0;
+    if (!p) return void (this.commitMs = fsync);
+    // A majority of three: the leader and its nearest live follower.
+    const rtts = this.replicas
+      .filter((r) => r !== p && r.state !== 'offline')
+      .map((r) => 2 * this.regions.oneWayMs(p.region, r.region));
+    this.commitMs = fsync + (rtts.length ? Math.min(...rtts) : 0);
+  }
+
+  private ends(topic: string, value: unknown): [string, string] {
+    const sw = this.primary?.region ?? this.defaultRegion;
+    const v = value as { pspId?: string; bank?: string } | null;
+    if (topic === TOPICS.reqPay || topic === TOPICS.chkTxn) return [this.pspRegion(v?.pspId), sw];
+    if (topic.startsWith(BANK_REQ_PREFIX)) return [sw, this.bankRegion(topic.slice(BANK_REQ_PREFIX.length))];
+    if (topic === TOPICS.bankResp) return [this.bankRegion(v?.bank), sw];
+    if (topic === TOPICS.settlement) return [sw, this.scenario.network?.clearing ?? this.defaultRegion];
+    return [this.defaultRegion, this.defaultRegion];
+  }
+
+  private pspRegion(id: string | undefined): string {
+    return (id && this.scenario.network?.psps?.[id]) || this.defaultRegion;
+  }
+
+  private bankRegion(id: string | undefined): string {
+    return (id && this.scenario.network?.banks?.[id]) || this.defaultRegion;
+  }
+
+  private hop(): number {
+    const h = this.model.hop;
+    if (!h) return 0;
+    return this.hopSigma > 0 ? this.rng.logNormal(h.medianMs, this.hopSigma) : h.medianMs;
+  }
+
+  private replica(id: string): Replica {
+    const r = this.replicas.find((x) => x.id === id);
+    if (!r) throw new Error(`network: no replica '${id}'`);
+    return r;
+  }
+
+  private record(atSec: number, event: string): void {
+    this.log.push({
+      atSec: Math.round(atSec * 1000) / 1000,
+      event,
+      servingTps: this.servingTps,
+      primary: this.primary?.id ?? null,
+    });
+  }
+}
+
+function initialReplicas(s: Scenario): Replica[] {
+  const specs: readonly SwitchReplicaSpec[] = s.network?.switchReplicas ?? [];
+  return specs.map((r, i) => ({
+    id: r.id,
+    region: r.region,
+    capacityTps: r.capacityTps,
+    state: r.state ?? (i === 0 ? 'serving' : 'standby'),
+  }));
+}
+
+/** The batch size a replica's capacityTps is quoted at (the seed: "UPI uses 100–500 during peak hours"). */
+export const REPLICA_REFERENCE_BATCH = 100;
+
+/** Real-world stage servers that give `tps` at the reference batch size; other batch sizes give more or less. */
+export function serversFor(s: Scenario, tps: number): number {
+  const st = s.topology.switch.stage;
+  const perServer = capacityTps(
+    { fixedMs: st.fixedMs, perTxnMs: st.perTxnMs, servers: 1 },
+    REPLICA_REFERENCE_BATCH,
+  );
+  return tps / perServer;
+}
+
+/** The scaled stage serving `tps` real-world payments/s; no servers at all when nothing serves. */
+export function stageFor(s: Scenario, tps: number): SwitchStageModel {
+  const st = s.topology.switch.stage;
+  if (tps <= 0) return { servers: 0, fixedMs: st.fixedMs, perTxnMs: st.perTxnMs };
+  const scaled = scaledStage({ ...st, servers: serversFor(s, tps) }, s.scale);
+  return { servers: scaled.servers, fixedMs: scaled.fixedMs, perTxnMs: scaled.perTxnMs };
+}
+
+type MutableStage = { -readonly [K in keyof SwitchStageModel]: SwitchStageModel[K] };
+
+/**
+ * The running switch's stage model — every Raft replica's when the switch is replicated, since
+ * whichever leads serves. SwitchService keeps its stage private and has no API to resize it
+ * (libs/switch is not the simulator's to change), so the simulator reaches the model object
+ * SwitchStage reads on every batch; a runtime check turns a change of those internals into a clear
+ * error instead of a silently wrong simulation. A replica restarted after a kill gets a new stage
+ * at the scenario's size.
+ */
+function stageModelsOf(system: EmbeddedSystem): MutableStage[] {
+  const services = system.switches ? system.switches.replicas.map((r) => r.service) : [system.switchNode];
+  return services.map((svc) => {
+    const model = (svc as unknown as { stage?: { model?: unknown } }).stage?.model as
+      MutableStage | undefined;
+    if (!model || typeof model.servers !== 'number' || typeof model.fixedMs !== 'number')
+      throw new Error('simulator: cannot reach the switch stage model (SwitchService internals changed)');
+    return model;
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * A UPI LoadLab scenario as a k6 test: open-model arrivals (`ramping-arrival-rate`) following the
+ * scenario's curve, its PSP/class mix, accounts and amounts, client retries reusing the
+ * Idempotency-Key, 202 PENDING polled within NPCI's limits, thresholds from the scenario, and the
+ * common result JSON (docs/result.schema.json, mode "k6") written by handleSummary.
+ *
+ *   upi-lab k6-export --scenario scenarios/nye.yaml --out plan.json
+ *   k6 run -e PLAN=plan.json -e TARGET=http://127.0.0.1:18080 -e UPI_ADMIN_TOKEN=... dist/festival.js
+ *
+ * Environment: PLAN (plan file, default plan.json), TARGET (PSP base URL), UPI_ADMIN_TOKEN (reads the
+ * ledger before and after, for the money check), RESULT (result file, default result.json).
+ */
+import { check, sleep } from 'k6';
+import exec from 'k6/execution';
+import http from 'k6/http';
+import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
+import type { Options } from 'k6/options';
+import { RESPONSE_CODES } from '../../../libs/domain/src/codes';
+import type { K6Plan } from '../../../libs/scenarios/src/k6-plan-types';
+import { buildResult, k6Thresholds, type SetupData } from './result';
+
+const plan = JSON.parse(open(__ENV.PLAN || 'plan.json')) as K6Plan;
+const BASE = (__ENV.TARGET || 'http://127.0.0.1:18080').replace(/\/+$/, '');
+const TOKEN = __ENV.UPI_ADMIN_TOKEN || '';
+const RESULT = __ENV.RESULT || 'result.json';
+const CLASSES = plan.categories.map((c) => c.category);
+const FINAL = ['SUCCESS', 'DECLINED', 'DEEMED'];
+
+export const options: Options = {
+  scenarios: {
+    festival: {
+      executor: 'ramping-arrival-rate',
+      startRate: plan.arrival.startRate,
+      timeUnit: plan.arrival.timeUnit,
+      preAllocatedVUs: plan.arrival.preAllocatedVUs,
+      maxVUs: plan.arrival.maxVUs,
+      stages: plan.arrival.stages.map((s) => ({ target: s.target, duration: s.duration })),
+    },
+  },
+  thresholds: k6Thresholds(plan),
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(50)', 'p(95)', 'p(99)', 'count'],
+  // The PSP holds a request up to pspWaitMs, and a status poll is quick: time out well after both.
+  setupTimeout: '60s',
+  teardownTimeout: '90s',
+};
+
+// Time to the final answer (polls included), overall and per class; success share likewise.
+const latency = new Trend('payment_ms', true);
+const latencyByClass: Record<string, Trend> = {};
+const okRate = new Rate('payment_ok');
+const okByClass: Record<string, Rate> = {};
+for (const c of CLASSES) {
+  latencyByClass[c] = new Trend(`payment_ms_${c}`, true);
+  okByClass[c] = new Rate(`payment_ok_${c}`);
+}
+const statusCount: Record<string, Counter> = {};
+for (const s of [...FINAL, 'PENDING', 'FAILED']) statusCount[s] = new Counter(`payments_${s}`);
+const codeCount: Record<string, Counter> = {};
+for (const code of Object.keys(RESPONSE_CODES)) codeCount[code] = new Counter(`code_${code}`);
+const statusPolls = new Counter('status_polls');
+const retriesSent = new Counter('client_retries');
+const moneyOpening = new Gauge('money_opening_paise');
+const moneyClosing = new Gauge('money_closing_paise');
+const moneyHeld = new Gauge('money_held_paise');
+
+interface Answer {
+  readonly status?: string;
+  readonly code?: string | null;
+  readonly txnId?: string;
+}
+
+interface LedgerSummary {
+  readonly openingPaise: number;
+  readonly availablePaise: number;
+  readonly heldPaise: number;
+}
+
+function ledgerSummary(): LedgerSummary | null {
+  if (!TOKEN) return null;
+  const r = http.get(`${BASE}/admin/ledger/summary`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    tags: { name: 'GET /admin/ledger/summary' },
+  });
+  return r.status === 200 ? (r.json() as unknown as LedgerSummary) : null;
+}
+
+export function setup(): SetupData {
+  // Run-unique Idempotency-Keys: the PSP's idempotency records outlive one run.
+  return {
+    runTag: `${plan.scenario.name.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${Date.now().toString(36)}`,
+  };
+}
+
+function pick<T extends { share: number }>(xs: readonly T[]): T {
+  let u = Math.random() * xs.reduce((a, x) => a + x.share, 0);
+  for (const x of xs) if ((u -= x.share) < 0) return x;
+  return xs[xs.length - 1]!;
+}
+
+function oneOf<T>(xs: readonly T[]): T {
+  return xs[Math.floor(Math.random() * xs.length)]!;
+}
+
+/** A log-normal amount with the class's median, within ₹1 and the switch's per-payment limit. */
+function amount(medianPaise: number, sigma: number): number {
+  const z = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+  return Math.min(plan.txnLimitPaise, Math.max(100, Math.round(medianPaise * Math.exp(sigma * z))));
+}
+
+function payment() {
+  const psp = pick(plan.psps);
+  const cls = pick(plan.categories);
+  const payerVpa = oneOf(psp.vpas);
+  let payeeVpa = oneOf(plan.payees);
+  if (Math.random() < plan.unknownPayeeShare)
+    payeeVpa = `x${exec.scenario.iterationInTest}@${oneOf(plan.handles)}`;
+  else while (payeeVpa === payerVpa && plan.payees.length > 1) payeeVpa = oneOf(plan.payees);
+  return {
+    psp: psp.id,
+    body: {
+      payerVpa,
+      payeeVpa,
+      amountPaise: amount(cls.medianPaise, cls.sigma),
+      category: cls.category,
+      initiation: Math.random() < plan.systemInitiatedShare ? 'SYSTEM' : 'CUSTOMER',
+    },
+  };
+}
+
+function post(key: string, body: object, tags: Record<string, string>) {
+  return http.post(`${BASE}/v1/payments`, JSON.stringify(body), {
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    tags: { ...tags, name: 'POST /v1/payments' },
+  });
+}
+
+/** Polls a 202 as NPCI allows: first after firstAfterMs, then every everyMs, maxPolls at most. */
+function pollUntilFinal(txnId: string, tags: Record<string, string>): Answer | null {
+  const sp = plan.statusPoll;
+  for (let n = 0; n < sp.maxPolls; n++) {
+    sleep((n === 0 ? sp.firstAfterMs : sp.everyMs) / 1000);
+    statusPolls.add(1, tags);
+    const r = http.get(`${BASE}/v1/payments/${encodeURIComponent(txnId)}`, {
+      tags: { ...tags, name: 'GET /v1/payments/:txnId' },
+    });
+    if (r.status !== 200) continue;
+    const a = r.json() as unknown as Answer;
+    if (a.status && FINAL.includes(a.status)) return a;
+  }
+  return null;
+}
+
+export default function (data: SetupData): void {
+  const { psp, body } = payment();
+  const cls = body.category;
+  const tags = { psp, class: cls };
+  const key = `${data.runTag}-${exec.scenario.iterationInTest}`;
+  const t0 = Date.now();
+  const res = post(key, body, tags);
+  let answer: Answer | null =
+    res.status === 200 || res.status === 202 ? (res.json() as unknown as Answer) : null;
+  check(
+    res,
+    {
+      'payment accepted (200 or 202)': (r) => r.status === 200 || r.status === 202,
+      'answer names the payment': () => answer !== null && typeof answer.txnId === 'string',
+    },
+    tags,
+  );
+  const firstTxn = answer?.txnId;
+  if (answer && !(answer.status && FINAL.includes(answer.status)) && answer.txnId)
+    answer = pollUntilFinal(answer.txnId, tags);
+  const ms = Date.now() - t0;
+
+  const status =
+    answer?.status && FINAL.includes(answer.status)
+      ? answer.status
+      : res.status === 202
+        ? 'PENDING'
+        : 'FAILED';
+  statusCount[status]!.add(1, tags);
+  const code = answer?.code ?? null;
+  if (code && codeCount[code]) codeCount[code].add(1, tags);
+  // Ok = the system worked: success, deemed, or a business decline (thresholds.ts, same rule).
+  const ok =
+    status === 'SUCCESS' ||
+    status === 'DEEMED' ||
+    (status === 'DECLINED' && !!code && RESPONSE_CODES[code as keyof typeof RESPONSE_CODES]?.kind === 'BD');
+  okRate.add(ok, tags);
+  okByClass[cls]!.add(ok, tags);
+  if (FINAL.includes(status)) {
+    latency.add(ms, tags);
+    latencyByClass[cls]!.add(ms, tags);
+  }
+
+  // The scenario's share of client retries: the same key and body again, a few hundred ms later.
+  const retryChance = plan.retryShare / (1 - plan.retryShare);
+  if (firstTxn && Math.random() < retryChance) {
+    const { min, max } = plan.retryDelayMs;
+    sleep((min + Math.random() * (max - min)) / 1000);
+    retriesSent.add(1, tags);
+    const again = post(key, body, { ...tags, retry: 'true' });
+    check(
+      again,
+      {
+        'retry answers the same payment': (r) =>
+          (r.status === 200 || r.status === 202) && (r.json() as unknown as Answer).txnId === firstTxn,
+      },
+      { ...tags, retry: 'true' },
+    );
+  }
+}
+
+export function teardown(): void {
+  // In-flight holds are released a little after the last answer: wait for them, 60 s at most.
+  for (let i = 0; i < 60; i++) {
+    const s = ledgerSummary();
+    if (!s) return;
+    if (s.heldPaise === 0 || i === 59) {
+      moneyOpening.add(s.openingPaise);
+      moneyClosing.add(s.availablePaise + s.heldPaise);
+      moneyHeld.add(s.heldPaise);
+      return;
+    }
+    sleep(1);
+  }
+}
+
+export function handleSummary(data: Parameters<typeof buildResult>[1]): Record<string, string> {
+  const result = buildResult(plan, data, BASE);
+  return { [RESULT]: JSON.stringify(result, null, 2) + '\n', stdout: result.extensions.text + '\n' };
+}

@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { loadScenario, type RunResult, type Scenario } from '../../libs/scenarios/src';
+import { EmbeddedSystem, runScenario, virtualClock } from '../../libs/runtime/src';
+import { buildTopology } from '../../libs/scenarios/src/topology';
+import { installVirtualGlobalClock } from '../../libs/resilience/src/virtual-global-clock';
+import { VirtualTimers } from '../../libs/sim/src/virtual-timers';
+import { TOPICS } from '../../libs/transport/src/topics';
+import type { ReqPay, RespPay } from '../../libs/domain/src';
+
+const SMOKE = join(__dirname, '../../scenarios/smoke.yaml');
+const SEEDS = Number(process.env.FAILOVER_SEEDS ?? 6);
+
+interface Failover {
+  killedId: number;
+  atMs: number;
+  newLeaderId: number | null;
+  gapMs: number | null;
+}
+
+function leaderKill(seed: number, protocol: 'upi' | 'classic-2pc'): Scenario {
+  const base = loadScenario(SMOKE, { seed, durationSec: 8 });
+  return {
+    ...base,
+    topology: { ...base.topology, switch: { ...base.topology.switch, protocol } },
+    faults: [...base.faults, { atSec: 3 + (seed % 4) * 0.37, durationSec: 2, kind: 'switch-leader-kill' }],
+  };
+}
+
+describe('switch on Raft: killing the leader mid-load (virtual clock)', () => {
+  test.each(['upi', 'classic-2pc'] as const)(
+    'a new leader takes over and every invariant holds (%s)',
+    async (protocol) => {
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const r: RunResult = await runScenario(leaderKill(seed, protocol), {
+          clock: virtualClock(),
+          mode: 'embedded',
+        });
+        const bad = r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail ?? ''}`);
+        if (bad.length)
+          throw new Error(`seed ${seed} (${protocol}) broke invariants:\n  ${bad.join('\n  ')}`);
+        const ext = r.extensions as { switchReplicas: { replicas: number; failovers: Failover[] } };
+        expect(ext.switchReplicas.replicas).toBe(3);
+        const [f] = ext.switchReplicas.failovers;
+        expect(f).toBeDefined();
+        expect(f!.newLeaderId).not.toBeNull();
+        expect(f!.newLeaderId).not.toBe(f!.killedId);
+        // Every payment the PSP accepted got a final answer: none left PENDING.
+        expect(r.outcomes.byStatus.PENDING).toBe(0);
+        expect(r.completed).toBe(r.offered);
+        expect(r.money.conserved).toBe(true);
+        expect(r.settlement.sum).toBe(0);
+        expect(r.outcomes.byStatus.SUCCESS).toBeGreaterThan(0.5 * r.completed);
+      }
+    },
+  );
+});
+
+describe('switch on Raft: the registry survives the leader', () => {
+  test('a ReqPay repeated to the new leader gets the first answer and debits once', async () => {
+    const timers = new VirtualTimers();
+    const exit = installVirtualGlobalClock(timers);
+    try {
+      const scenario = loadScenario(SMOKE, { seed: 11, durationSec: 5 });
+      const topology = buildTopology(scenario);
+      const sys = await EmbeddedSystem.start({ scenario, topology, timers, switchReplicas: 3 });
+      const [payer, payee] = [...topology.directory].filter(
+        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
+      );
+      const req: ReqPay = {
+        type: 'ReqPay',
+        txnId: 'TXNDUP0000001',
+        pspId: 'PHONEPE',
+        payerVpa: payer![0],
+        payeeVpa: payee![0],
+        amountPaise: 12_345,
+        category: 'P2P',
+        initiation: 'CUSTOMER',
+        createdAt: timers.now(),
+      };
+      const ask = async (): Promise<RespPay> => {
+        const p = sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, { ...req }, 10_000);
+        await timers.runUntil(timers.now() + 3000);
+        return p;
+      };
+      const before = await sys.ledger.account(payer![1].account);
+      const first = await ask();
+      expect(first.status).toBe('SUCCESS');
+      const killed = await sys.switches!.killLeader();
+      expect(killed).not.toBeNull();
+      const again = await ask();
+      expect(sys.switches!.leader()!.id).not.toBe(killed);
+      expect(again).toEqual(first);
+      expect(sys.switchNode.registered).toBe(1);
+      const after = await sys.ledger.account(payer![1].account);
+      expect(before!.availablePaise - after!.availablePaise).toBe(12_345);
+      await sys.stop();
+    } finally {
+      exit();
+    }
+  });
+});
