@@ -99,3 +99,51 @@ describe('switch on Raft: the registry survives the leader', () => {
     }
   });
 });
+
+describe('switch on Raft: what a new leader answers again', () => {
+  test('only settled ReqPays whose PSP may still wait (pspWaitMs) are answered again, not the whole standby', async () => {
+    const timers = new VirtualTimers();
+    const exit = installVirtualGlobalClock(timers);
+    try {
+      const scenario = loadScenario(SMOKE, { seed: 12, durationSec: 5 });
+      const topology = buildTopology(scenario);
+      const waitMs = topology.switch.pspWaitMs;
+      const sys = await EmbeddedSystem.start({ scenario, topology, timers, switchReplicas: 3 });
+      const [payer, payee] = [...topology.directory].filter(
+        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
+      );
+      const pay = async (txnId: string): Promise<RespPay> => {
+        const req: ReqPay = {
+          type: 'ReqPay',
+          txnId,
+          pspId: 'PHONEPE',
+          payerVpa: payer![0],
+          payeeVpa: payee![0],
+          amountPaise: 1_000,
+          category: 'P2P',
+          initiation: 'CUSTOMER',
+          createdAt: timers.now(),
+        };
+        const p = sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, req, 10_000);
+        await timers.runUntil(timers.now() + 600);
+        return p;
+      };
+      expect((await pay('TXNOLD0000001')).status).toBe('SUCCESS');
+      // The first payment's PSP stopped waiting long ago; the second's may still wait.
+      await timers.runUntil(timers.now() + waitMs * 3);
+      expect((await pay('TXNNEW0000001')).status).toBe('SUCCESS');
+      const replies = jest.spyOn(sys.bus, 'reply');
+      const killed = await sys.switches!.killLeader();
+      expect(killed).not.toBeNull();
+      await timers.runUntil(timers.now() + 2000);
+      expect(sys.switches!.leader()!.id).not.toBe(killed);
+      const answered = replies.mock.calls.map(([, v]) => (v as RespPay).txnId);
+      expect(answered).toContain('TXNNEW0000001');
+      expect(answered).not.toContain('TXNOLD0000001');
+      replies.mockRestore();
+      await sys.stop();
+    } finally {
+      exit();
+    }
+  });
+});

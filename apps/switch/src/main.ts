@@ -12,6 +12,7 @@ import { loadLiveScenario, switchParts } from '../../../libs/runtime/src/live/se
 import { createSwitchReplica, SwitchService, type RaftDecisionLog } from '../../../libs/switch/src';
 import type { RaftHost } from '../../../libs/raft/src/host';
 import { startProcessBus } from '../../../libs/runtime/src/live/kafka';
+import { TOPICS } from '../../../libs/transport/src/topics';
 import { readSwitchConfig, type SwitchConfig } from './config';
 import type { RaftView } from './raft-admin.controller';
 import { SwitchHttpModule } from './switch.module';
@@ -30,6 +31,10 @@ runProcess('switch', async () => {
   const metrics = createMetrics({ defaultLabels: { service: 'switch', run: cfg.runId } });
   const instance = cfg.replica ? `switch-${cfg.replica.id}` : 'switch';
   const kafka = await startProcessBus(cfg, 'switch', instance, registerKafkaLag(metrics.registry));
+  // A standby replica creates (finds) the topics it will publish to as leader now, so a takeover's
+  // first bank requests and settlement entries do not wait for admin round trips.
+  if (cfg.replica)
+    await kafka.ensureTopics([TOPICS.settlement, ...topology.banks.map((b) => TOPICS.bankReq(b.id))]);
   const raft = await startRaft(cfg, timers);
   // Registered on one node too (upi_raft_status_available 0), so the dashboards' series always exist.
   registerRaftMetrics(metrics.registry, () => raft?.host.status() ?? null);

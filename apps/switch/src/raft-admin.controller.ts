@@ -2,21 +2,11 @@ import { Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/comm
 import { ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../../psp/src/admin.guard';
 import { ApiHttpError } from '../../psp/src/api-error';
+import type { SwitchReplicaView } from '../../../libs/switch/src/replication';
 import { RAFT_VIEW } from './tokens';
 
 /** What `GET /admin/raft` answers: this replica's Raft state. */
-export interface RaftView {
-  readonly id: number;
-  readonly region: string;
-  readonly role: string;
-  readonly term: number;
-  /** Leader id as this replica knows it (0: unknown). */
-  readonly leader: number;
-  readonly commit: number;
-  readonly applied: number;
-  /** True once this replica's switch acts as leader (its state caught up, consuming). */
-  readonly serving: boolean;
-}
+export type RaftView = SwitchReplicaView;
 
 /** Null on a single (unreplicated) switch node. */
 export type RaftViewProvider = (() => RaftView) | null;

@@ -1,4 +1,5 @@
 import type { Fault, ServiceFault } from '../../scenarios/src';
+import type { SwitchReplicaView } from '../../switch/src/replication';
 import type { Topology } from '../../scenarios/src/topology';
 
 /** One admin call of the fault timeline, as the result reports it. */
@@ -21,13 +22,7 @@ export interface FaultTargets {
   readonly adminToken?: string;
 }
 
-interface RaftView {
-  readonly id: string | number;
-  readonly role: string;
-  readonly term: number;
-  readonly leader: string | number | null;
-  readonly commit: number;
-}
+type RaftView = SwitchReplicaView;
 
 /**
  * Applies a scenario's faults to the live services through their admin API (loopback, bearer token):

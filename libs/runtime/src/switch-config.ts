@@ -8,7 +8,7 @@ import type { SwitchOptions, SwitchStrategies } from '../../switch/src';
 export function switchSettings(
   scenario: Scenario,
   topology: Topology,
-): Pick<SwitchOptions, 'coordinator' | 'strategies'> {
+): Pick<SwitchOptions, 'coordinator' | 'strategies' | 'answerWaitMs'> {
   const sw = topology.switch;
   const st = scenario.strategies;
   const strategies: SwitchStrategies = {
@@ -27,6 +27,7 @@ export function switchSettings(
       deemedRetryMs: sw.deemedRetryMs,
     },
     strategies,
+    answerWaitMs: sw.pspWaitMs,
   };
 }
 

@@ -12,10 +12,11 @@ export interface SwitchStageModel {
 
 export const DEFAULT_STAGE_MODEL: SwitchStageModel = { fixedMs: 20, perTxnMs: 2, servers: 1 };
 
-export function validateStageModel(m: SwitchStageModel): SwitchStageModel {
+/** `outage`: zero servers is allowed (a running stage whose capacity is gone, e.g. during a failover). */
+export function validateStageModel(m: SwitchStageModel, opts: { outage?: boolean } = {}): SwitchStageModel {
   assertNonNegative('model.fixedMs', m.fixedMs);
   assertNonNegative('model.perTxnMs', m.perTxnMs);
-  assertPositiveInt('model.servers', m.servers);
+  if (!(opts.outage && m.servers === 0)) assertPositiveInt('model.servers', m.servers);
   if (m.fixedMs + m.perTxnMs <= 0)
     throw new Error('model: a batch must take some time (fixedMs + perTxnMs > 0)');
   return m;

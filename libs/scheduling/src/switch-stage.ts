@@ -60,7 +60,7 @@ export interface StageCounters {
  * is deterministic on VirtualTimers. Callbacks may offer new items re-entrantly.
  */
 export class SwitchStage<T> {
-  readonly model: SwitchStageModel;
+  private current: SwitchStageModel;
   private busy = 0;
   private waitTimer: { handle: TimerHandle; at: number } | null = null;
   private gateTimer: { handle: TimerHandle; at: number } | null = null;
@@ -70,11 +70,33 @@ export class SwitchStage<T> {
   readonly counters: StageCounters = { offered: 0, served: 0, batches: 0, expired: 0, shed: 0, held: 0 };
 
   constructor(private readonly opts: SwitchStageOptions<T>) {
-    this.model = validateStageModel(opts.model ?? DEFAULT_STAGE_MODEL);
-    const full = opts.batcher.maxSize;
-    opts.scheduler.setDrainModel({
-      perSec: capacityTps(this.model, full),
-      serviceMs: serviceMs(this.model, full),
+    this.current = validateStageModel(opts.model ?? DEFAULT_STAGE_MODEL);
+    this.setDrainModel();
+  }
+
+  /** The service-time model batches are served under now. */
+  get model(): SwitchStageModel {
+    return this.current;
+  }
+
+  /**
+   * Changes the capacity while running (a failover to a smaller replica, capacity brought online):
+   * batches already in service finish under the old model, the next ones use the new one, and the
+   * scheduler's overload shedding follows the new drain rate. Zero servers is an outage: nothing
+   * starts, queued items expire at their deadlines.
+   */
+  resize(model: SwitchStageModel): void {
+    this.current = validateStageModel(model, { outage: true });
+    this.setDrainModel();
+    this.pump();
+  }
+
+  private setDrainModel(): void {
+    const full = this.opts.batcher.maxSize;
+    if (this.current.servers === 0) return this.opts.scheduler.setDrainModel(null);
+    this.opts.scheduler.setDrainModel({
+      perSec: capacityTps(this.current, full),
+      serviceMs: serviceMs(this.current, full),
     });
   }
 

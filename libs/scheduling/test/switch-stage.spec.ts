@@ -43,6 +43,28 @@ describe('SwitchStage', () => {
     expect(ends).toEqual([10, 10, 20, 20, 30]);
   });
 
+  it('resize: zero servers is an outage, more servers start queued batches at once', async () => {
+    const timers = new VirtualTimers(0);
+    const ends: number[] = [];
+    const stage = new SwitchStage<number>({
+      timers,
+      scheduler: createScheduler('fifo'),
+      batcher: createBatcher({ policy: 'adaptive', maxSize: 1 }),
+      model: { fixedMs: 10, perTxnMs: 0, servers: 1 },
+      onServed: () => ends.push(timers.now()),
+    });
+    stage.resize({ fixedMs: 10, perTxnMs: 0, servers: 0 });
+    for (let i = 0; i < 3; i++) stage.offer(i, cust);
+    expect(stage.busyServers).toBe(0);
+    await timers.runUntil(5);
+    stage.resize({ fixedMs: 10, perTxnMs: 0, servers: 3 });
+    expect(stage.busyServers).toBe(3);
+    expect(stage.model.servers).toBe(3);
+    await timers.runUntil();
+    expect(ends).toEqual([15, 15, 15]);
+    expect(() => stage.resize({ fixedMs: 10, perTxnMs: 0, servers: 1.5 })).toThrow(/servers/);
+  });
+
   it('drops a queued item that cannot be served by its deadline with onExpired, before service', async () => {
     const timers = new VirtualTimers(0);
     const expired: string[] = [];

@@ -8,3 +8,4 @@ export * from './planner';
 export * from './plan-run';
 export * from './plan-report';
 export * from './calibrate';
+export * from './histogram-fit';

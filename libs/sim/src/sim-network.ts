@@ -5,11 +5,12 @@ import { capacityTps, type SwitchStageModel } from '../../scheduling/src/stage-m
 import { scaledStage } from '../../scenarios/src/topology';
 import type { NetworkEventSpec, ReplicaState, Scenario, SwitchReplicaSpec } from '../../scenarios/src/types';
 import type { EmbeddedSystem } from '../../runtime/src/embedded-system';
+import type { SwitchService } from '../../switch/src/switch.service';
 import { DEFAULT_REGION, RegionLatency } from './regions';
 import type { SimModel } from './sim-model';
+import { sigmaOf, type LogNormalSpec } from './histogram-fit';
+import { rateAt } from '../../scenarios/src/curve';
 
-/** z of the 99th percentile of the standard normal. */
-const Z99 = 2.3263478740408408;
 const BANK_REQ_PREFIX = TOPICS.bankReq('');
 
 interface Replica {
@@ -41,9 +42,13 @@ export class SimNetwork {
   private readonly replicaExtraMs = new Map<string, number>();
   private readonly rng: Random;
   private readonly hopSigma: number;
+  private readonly pspSigma: number;
+  private readonly bankSigma: number;
+  private readonly commitSigma: number;
   private readonly defaultRegion: string;
   private primary: Replica | null;
   private commitMs = 0;
+  private clock: { readonly timers: Timers; readonly t0: number } | null = null;
   readonly log: NetworkLogEntry[] = [];
 
   constructor(
@@ -57,7 +62,10 @@ export class SimNetwork {
     this.primary = this.replicas.find((r) => r.state === 'serving') ?? null;
     this.rng = new Random(scenario.seed).fork('sim-network');
     const hop = model.hop;
-    this.hopSigma = hop && hop.p99Ms > hop.medianMs ? Math.log(hop.p99Ms / hop.medianMs) / Z99 : 0;
+    this.hopSigma = hop ? sigmaOf(hop) : 0;
+    this.pspSigma = model.links?.psp ? sigmaOf(model.links.psp) : 0;
+    this.bankSigma = model.links?.bank ? sigmaOf(model.links.bank) : 0;
+    this.commitSigma = model.raft?.commit ? sigmaOf(model.raft.commit) : 0;
     this.updateCommit();
   }
 
@@ -71,10 +79,11 @@ export class SimNetwork {
     let from: string;
     let to: string;
     let extra = 0;
+    const via = inReplyTo?.topic ?? topic;
     if (inReplyTo) {
       [to, from] = this.ends(inReplyTo.topic, inReplyTo.value);
       // The switch answers a payment once its decision is in the Raft log.
-      if (inReplyTo.topic === TOPICS.reqPay) extra = this.commitMs;
+      if (inReplyTo.topic === TOPICS.reqPay) extra = this.commit();
     } else {
       [from, to] = this.ends(topic, value);
       // A degraded primary: each payment takes that much longer to get through the switch.
@@ -84,21 +93,22 @@ export class SimNetwork {
       this.regions.oneWayMs(from, to) +
       (this.extraMs.get(from) ?? 0) +
       (from === to ? 0 : (this.extraMs.get(to) ?? 0)) +
-      this.hop() +
+      this.transport(via) +
       extra
     );
   };
 
   /** Schedules the scenario's network events on the run's clock. */
   start(system: EmbeddedSystem, timers: Timers, t0: number): void {
-    const stage = stageModelsOf(system);
+    this.clock = { timers, t0 };
+    const stage = (): SwitchService[] => switchServices(system);
     this.record(0, 'start');
     for (const e of this.scenario.network?.events ?? []) {
       timers.setTimer(t0 + e.atSec * 1000 - timers.now(), () => this.apply(e, stage, timers, t0));
     }
   }
 
-  private apply(e: NetworkEventSpec, stage: readonly MutableStage[], timers: Timers, t0: number): void {
+  private apply(e: NetworkEventSpec, stage: () => SwitchService[], timers: Timers, t0: number): void {
     const at = (timers.now() - t0) / 1000;
     switch (e.kind) {
       case 'region-latency':
@@ -136,13 +146,9 @@ export class SimNetwork {
   }
 
   /** Serving capacity → the switch stage's servers and speed (the same rule as `scaledStage`). */
-  private resize(stages: readonly MutableStage[]): void {
+  private resize(services: () => SwitchService[]): void {
     const s = stageFor(this.scenario, this.servingTps);
-    for (const stage of stages) {
-      stage.servers = s.servers;
-      stage.fixedMs = s.fixedMs;
-      stage.perTxnMs = s.perTxnMs;
-    }
+    for (const svc of services()) svc.resizeStage(s);
     this.updateCommit();
   }
 
@@ -175,10 +181,44 @@ export class SimNetwork {
     return (id && this.scenario.network?.banks?.[id]) || this.defaultRegion;
   }
 
-  private hop(): number {
+  /**
+   * One message's transport time: the measured link when the model has one (PSP ↔ switch, switch ↔
+   * bank), otherwise the generic hop.
+   */
+  private transport(topic: string): number {
+    const links = this.model.links;
+    if (links?.psp && (topic === TOPICS.reqPay || topic === TOPICS.chkTxn))
+      return this.draw(links.psp, this.pspSigma) * this.loadFactor();
+    if (links?.bank && (topic === TOPICS.bankResp || topic.startsWith(BANK_REQ_PREFIX)))
+      return this.draw(links.bank, this.bankSigma) * this.loadFactor();
     const h = this.model.hop;
-    if (!h) return 0;
-    return this.hopSigma > 0 ? this.rng.logNormal(h.medianMs, this.hopSigma) : h.medianMs;
+    return h ? this.draw(h, this.hopSigma) : 0;
+  }
+
+  /** The Raft commit: the measured distribution when the model has one, else fsync + quorum round trip. */
+  private commit(): number {
+    const c = this.model.raft?.commit;
+    return c ? this.draw(c, this.commitSigma) * this.loadFactor() : this.commitMs;
+  }
+
+  /** The model's `load` factor at the scenario's offered rate now (1 without one). */
+  private loadFactor(): number {
+    const pts = this.model.load;
+    if (!pts || pts.length === 0 || !this.clock) return 1;
+    const rate = rateAt(this.scenario, (this.clock.timers.now() - this.clock.t0) / 1000);
+    if (rate <= pts[0]!.ratePerSec) return pts[0]!.factor;
+    for (let i = 1; i < pts.length; i++) {
+      const b = pts[i]!;
+      if (rate <= b.ratePerSec) {
+        const a = pts[i - 1]!;
+        return a.factor + ((b.factor - a.factor) * (rate - a.ratePerSec)) / (b.ratePerSec - a.ratePerSec);
+      }
+    }
+    return pts[pts.length - 1]!.factor;
+  }
+
+  private draw(d: LogNormalSpec, sigma: number): number {
+    return sigma > 0 ? this.rng.logNormal(d.medianMs, sigma) : d.medianMs;
   }
 
   private replica(id: string): Replica {
@@ -228,23 +268,10 @@ export function stageFor(s: Scenario, tps: number): SwitchStageModel {
   return { servers: scaled.servers, fixedMs: scaled.fixedMs, perTxnMs: scaled.perTxnMs };
 }
 
-type MutableStage = { -readonly [K in keyof SwitchStageModel]: SwitchStageModel[K] };
-
 /**
- * The running switch's stage model — every Raft replica's when the switch is replicated, since
- * whichever leads serves. SwitchService keeps its stage private and has no API to resize it
- * (libs/switch is not the simulator's to change), so the simulator reaches the model object
- * SwitchStage reads on every batch; a runtime check turns a change of those internals into a clear
- * error instead of a silently wrong simulation. A replica restarted after a kill gets a new stage
- * at the scenario's size.
+ * The running switch nodes — every Raft replica when the switch is replicated, since whichever leads
+ * serves. Looked up at each event, so a replica restarted after a kill is resized too.
  */
-function stageModelsOf(system: EmbeddedSystem): MutableStage[] {
-  const services = system.switches ? system.switches.replicas.map((r) => r.service) : [system.switchNode];
-  return services.map((svc) => {
-    const model = (svc as unknown as { stage?: { model?: unknown } }).stage?.model as
-      MutableStage | undefined;
-    if (!model || typeof model.servers !== 'number' || typeof model.fixedMs !== 'number')
-      throw new Error('simulator: cannot reach the switch stage model (SwitchService internals changed)');
-    return model;
-  });
+function switchServices(system: EmbeddedSystem): SwitchService[] {
+  return system.switches ? system.switches.replicas.map((r) => r.service) : [system.switchNode];
 }

@@ -27,3 +27,20 @@ export interface SwitchReplication {
    */
   onLeadership(listener: (leading: boolean) => void): void;
 }
+
+/**
+ * A replica's Raft state as its switch process answers `GET /admin/raft` (the stack, the load
+ * driver's leader-kill fault and the failover tests read it).
+ */
+export interface SwitchReplicaView {
+  readonly id: number;
+  readonly region: string;
+  readonly role: string;
+  readonly term: number;
+  /** Leader id as this replica knows it (0: unknown). */
+  readonly leader: number;
+  readonly commit: number;
+  readonly applied: number;
+  /** True once this replica's switch acts as leader (its state caught up, consuming). */
+  readonly serving: boolean;
+}

@@ -35,7 +35,12 @@ import {
   type LegAdmission,
   type LegOutcome,
 } from '../../resilience/src';
-import { StatusCheckLimiter, type StatusCheckRules, type SwitchStage } from '../../scheduling/src';
+import {
+  StatusCheckLimiter,
+  type StatusCheckRules,
+  type SwitchStage,
+  type SwitchStageModel,
+} from '../../scheduling/src';
 import { buildStage, type SwitchStrategies } from './switch-strategies';
 import type { DecisionLog } from './decision-log';
 import type { SwitchReplication } from './replication';
@@ -66,6 +71,12 @@ export interface SwitchOptions {
   readonly replication?: SwitchReplication;
   /** Timing hooks for metrics (queue wait, batch size, decision log, bank legs). */
   readonly observer?: SwitchObserver;
+  /**
+   * How long a PSP waits for ReqPay's answer (the topology's `pspWaitMs`; default 15 s, NPCI's).
+   * A new leader answers again only the settled ReqPays read that recently: older ones' PSPs have
+   * moved on to status checks.
+   */
+  readonly answerWaitMs?: number;
 }
 
 /** Work waiting in the switch's queue: a payment, or a status check (which costs capacity too). */
@@ -104,7 +115,10 @@ export class SwitchService {
   /** Replicated mode: bank health as this leader last proposed it. */
   private readonly proposedHealth = new Map<string, boolean>();
   /** Replicated mode, as a follower: the ReqPays read lately, with their reply addresses (see `standBy`). */
-  private readonly standby = new Map<string, { readonly at: number; readonly envs: Envelope<ReqPay>[] }>();
+  private readonly standby = new Map<
+    string,
+    { readonly at: number; lastAt: number; readonly envs: Envelope<ReqPay>[] }
+  >();
   /** Replicated mode: ReqPays whose registration is being committed, with every envelope owed a reply. */
   private readonly registering = new Map<string, Envelope<ReqPay>[]>();
   /** Whether this node acts (always, for a single node). */
@@ -114,6 +128,8 @@ export class SwitchService {
   private transitions: Promise<void> = Promise.resolve();
   private subs: Subscription[] = [];
   private stage: SwitchStage<Work>;
+  /** Capacity set by `resizeStage`, kept across stage rebuilds. */
+  private resized: SwitchStageModel | null = null;
   private readonly admission: LegAdmission;
   private readonly checks: StatusCheckLimiter;
   /** Banks of the legs admitted for each payment in 2PC, until its outcome. */
@@ -131,7 +147,7 @@ export class SwitchService {
   }
 
   private buildStage(): SwitchStage<Work> {
-    return buildStage<Work>(this.opts.strategies, this.opts.timers, {
+    const stage = buildStage<Work>(this.opts.strategies, this.opts.timers, {
       onServed: (batch, info) => {
         if (this.opts.observer) observeBatch(this.opts.observer, batch, info.startedAt);
         for (const w of batch) this.serve(w);
@@ -139,6 +155,22 @@ export class SwitchService {
       onExpired: (items) => this.refuse(items, 'QD'),
       onShed: (items) => this.refuse(items, 'QS'),
     });
+    if (this.resized) stage.resize(this.resized);
+    return stage;
+  }
+
+  /**
+   * Changes this node's capacity while it runs (the simulator's failover to a smaller replica, a
+   * replica brought online); a stage rebuilt on a leadership change keeps the new size.
+   */
+  resizeStage(model: SwitchStageModel): void {
+    this.resized = model;
+    this.stage.resize(model);
+  }
+
+  /** The service-time model the switch's queue is served under now. */
+  get stageModel(): SwitchStageModel {
+    return this.stage.model;
   }
 
   async start(): Promise<void> {
@@ -226,11 +258,15 @@ export class SwitchService {
     // ReqPays this replica read as a follower: the PSPs behind them may still be waiting for an
     // answer its predecessor never sent. Unregistered ones are taken over below.
     const backlog: Envelope<ReqPay>[] = [];
+    // Settled ones are answered again only while their PSP may still wait: at 150/s the standby
+    // holds thousands, nearly all answered by the old leader already, and a burst of replies slows
+    // the takeover (docs/raft.md, "Failover under load").
+    const answerSince = timers.now() - (this.opts.answerWaitMs ?? DEFAULT_ANSWER_WAIT_MS);
     for (const [txnId, kept] of this.standby) {
       const e = this.registry.get(txnId);
       if (!e) for (const env of kept.envs) backlog.push(env);
       else if (e.status === 'PENDING') this.waiters.set(txnId, kept.envs);
-      else for (const env of kept.envs) this.reply(env, respPay(e));
+      else if (kept.lastAt >= answerSince) for (const env of kept.envs) this.reply(env, respPay(e));
     }
     this.standby.clear();
     const inFlight: TxnSpec[] = [];
@@ -278,8 +314,10 @@ export class SwitchService {
     const now = this.opts.timers.now();
     for (const env of batch) {
       const kept = this.standby.get(env.value.txnId);
-      if (kept) kept.envs.push(env);
-      else this.standby.set(env.value.txnId, { at: now, envs: [env] });
+      if (kept) {
+        kept.envs.push(env);
+        kept.lastAt = now; // a PSP's retry: its sender waits from now
+      } else this.standby.set(env.value.txnId, { at: now, lastAt: now, envs: [env] });
     }
     for (const [txnId, kept] of this.standby) {
       if (now - kept.at < STANDBY_KEEP_MS) break;
@@ -720,6 +758,8 @@ export class SwitchService {
 const SETTLEMENT_RETRY_FIRST_MS = 250;
 /** How long a follower keeps a ReqPay it read: the 15 s a PSP waits for ReqPay's answer, and a margin. */
 const STANDBY_KEEP_MS = 20_000;
+/** NPCI's ReqPay answer wait, when the topology does not say. */
+const DEFAULT_ANSWER_WAIT_MS = 15_000;
 const MAX_TRACKED_LEGS = 200_000;
 
 function observeBatch(o: SwitchObserver, batch: readonly Work[], startedAt: number): void {

@@ -152,6 +152,8 @@ export class KafkaBus implements Bus {
   private readonly log: (level: 'error' | 'warn' | 'info', message: string) => void;
   private readonly topics = new Map<string, Promise<void>>();
   private readonly replyTopicsSeen = new Set<string>();
+  /** The listing of reply topics in flight, if any (see `replyTopicExists`). */
+  private replyTopicListing: Promise<void> | null = null;
   private readonly subs = new Set<Sub>();
   private readonly pending = new Map<string, Pending>();
   /** Admin calls in flight: close() waits for them, or kafkajs would reconnect the admin after it. */
@@ -392,9 +394,33 @@ export class KafkaBus implements Bus {
 
   private async replyTopicExists(topic: string): Promise<boolean> {
     if (this.replyTopicsSeen.has(topic) || this.topics.has(topic)) return true;
-    const all = await this.adminOp(() => this.admin.listTopics());
-    for (const t of all) if (t.startsWith('_reply.')) this.replyTopicsSeen.add(t);
-    return this.replyTopicsSeen.has(topic);
+    // One listing at a time, shared by every reply waiting for it: a new switch leader answers
+    // thousands of ReqPays at once, and a listing each queued thousands of metadata requests on the
+    // admin connection, ahead of the createTopics its first bank publish waits for (seconds).
+    for (let again = false; ; again = true) {
+      // A listing already in flight may predate the topic: if it lacks it, look once more.
+      const joined = this.replyTopicListing !== null;
+      if (!this.replyTopicListing) {
+        this.replyTopicListing = this.adminOp(() => this.admin.listTopics()).then((all) => {
+          for (const t of all) if (t.startsWith('_reply.')) this.replyTopicsSeen.add(t);
+        });
+        const clear = () => (this.replyTopicListing = null);
+        this.replyTopicListing.then(clear, clear);
+      }
+      await this.replyTopicListing;
+      if (this.replyTopicsSeen.has(topic)) return true;
+      if (!joined || again) return false;
+    }
+  }
+
+  /**
+   * Creates (or finds) the topics now, so a later first publish to them does not wait for the admin
+   * round trip: a standby switch replica calls it at start for the topics it publishes to as leader.
+   */
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    await this.start();
+    for (const t of topics) requireTopic(t);
+    await Promise.all(topics.map((t) => this.ensureTopic(t, this.partitions)));
   }
 
   private ensureReplyConsumer(): Promise<Sub> {

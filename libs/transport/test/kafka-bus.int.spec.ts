@@ -196,6 +196,37 @@ describe('KafkaBus specifics', () => {
     ]);
   });
 
+  it('answers a burst of requests from an unseen requester with one topic listing, not one each', async () => {
+    const requester = bus();
+    await requester.start(); // creates its reply topic
+    const b = bus();
+    await b.start();
+    const admin = (b as unknown as { admin: { listTopics: () => Promise<string[]> } }).admin;
+    const spy = jest.spyOn(admin, 'listTopics');
+    const envs: Envelope[] = Array.from({ length: 300 }, (_, n) => ({
+      topic: 't',
+      key: `k${n}`,
+      value: n,
+      replyTo: requester.replyTopic,
+      correlationId: `burst:${n}`,
+    }));
+    await Promise.all(envs.map((e) => b.reply(e, 1)));
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+  });
+
+  it('ensureTopics creates the topics up front: the first publish needs no admin round trip', async () => {
+    const b = bus();
+    const topic = fresh('warm');
+    await b.ensureTopics([topic]);
+    const admin = (b as unknown as { admin: { createTopics: (...a: unknown[]) => Promise<boolean> } }).admin;
+    const spy = jest.spyOn(admin, 'createTopics');
+    await b.publish(topic, [{ key: 'k', value: 1 }]);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    await expect(b.ensureTopics(['bad topic'])).rejects.toThrow(/topic/);
+  });
+
   it('rejects bad input with clear errors and stays usable', async () => {
     const b = bus();
     const topic = fresh('bad');

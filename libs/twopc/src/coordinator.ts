@@ -37,6 +37,8 @@ const N_RET = 6;
 const T_DEBIT = 1;
 const T_CREDIT = 2;
 const T_RETRY = 4;
+/** Resend spacing doubles at most this many times: `retryIntervalMs` x 8 at most. */
+const MAX_RESEND_DOUBLINGS = 3;
 const SUFFIX: Record<number, string> = { [T_DEBIT]: '#D', [T_CREDIT]: '#C', [T_RETRY]: '#R' };
 
 // Sides still to acknowledge (bits of `acks`).
@@ -58,6 +60,8 @@ class Txn {
   acks = 0;
   /** Timers currently set — bits T_*. */
   armed = 0;
+  /** Resends of the current phase-two / reversal request so far (spaces the next one, see `resendAt`). */
+  resends = 0;
   constructor(readonly spec: TxnSpec) {}
 }
 
@@ -178,7 +182,7 @@ export class Coordinator {
       case C_PHASE2:
         if (bit !== T_RETRY) break;
         this.sendPhaseTwo(t);
-        this.arm(t, T_RETRY, now + this.cfg.retryIntervalMs);
+        this.arm(t, T_RETRY, this.resendAt(t, now));
         break;
       case U_DEBITING:
         if (bit === T_DEBIT) this.record(t, 'REVERSE', N_REVERSE, now, 'DECLINED', 'UT');
@@ -194,7 +198,7 @@ export class Coordinator {
       case U_REVERSING:
         if (bit !== T_RETRY) break;
         this.send(t, 'REVERSAL', 'DEBIT');
-        this.arm(t, T_RETRY, now + this.cfg.retryIntervalMs);
+        this.arm(t, T_RETRY, this.resendAt(t, now));
         break;
     }
     return this.fx.build();
@@ -300,8 +304,21 @@ export class Coordinator {
     });
   }
 
+  /**
+   * When to resend a phase-two or reversal request not yet acked: `retryIntervalMs`, doubling with
+   * each resend up to 8x. A bank serves every copy it receives, so resending at a fixed pace while
+   * its queue is longer than the interval adds copies faster than it drains them: after a stall
+   * (a switch failover) a fixed 500 ms pace turned a few seconds of delay into a retry storm that
+   * timed out every new leg for 20 s (docs/raft.md, "Failover under load").
+   */
+  private resendAt(t: Txn, now: number): number {
+    t.resends++;
+    return now + this.cfg.retryIntervalMs * 2 ** Math.min(t.resends, MAX_RESEND_DOUBLINGS);
+  }
+
   private startPhaseTwo(t: Txn, now: number): void {
     t.st = C_PHASE2;
+    t.resends = 0;
     t.acks = A_DEBIT | A_CREDIT;
     this.sendPhaseTwo(t);
     this.arm(t, T_RETRY, now + this.cfg.retryIntervalMs);
@@ -379,6 +396,7 @@ export class Coordinator {
 
   private startReversal(t: Txn, now: number): void {
     t.st = U_REVERSING;
+    t.resends = 0;
     this.send(t, 'REVERSAL', 'DEBIT');
     this.arm(t, T_RETRY, now + this.cfg.retryIntervalMs);
   }

@@ -67,8 +67,9 @@ describe('Coordinator classic-2pc', () => {
     );
     // Phase two resends only to the side that has not acked.
     expect(c.onBankResp(resp('COMMIT', 'CREDIT'), 30)).toEqual(NO_EFFECTS);
+    // The next resend waits twice as long (resends back off, see resendAt).
     expect(c.onTimer('t1#R', 75)).toEqual(
-      fx({ send: [req('COMMIT', 'DEBIT')], timers: [{ key: 't1#R', atMs: 125 }] }),
+      fx({ send: [req('COMMIT', 'DEBIT')], timers: [{ key: 't1#R', atMs: 175 }] }),
     );
     expect(c.onBankResp(resp('COMMIT', 'DEBIT'), 80)).toEqual(
       fx({ cancelTimers: ['t1#R'], finished: ['t1'] }),

@@ -107,6 +107,23 @@ describe('Coordinator upi', () => {
     );
   });
 
+  it('REVERSAL resends back off: the interval doubles with each resend, up to 8x', () => {
+    const c = new Coordinator(cfg);
+    c.start(spec, 0);
+    c.onTimer('t1#D', 100);
+    c.decisionDurable('t1', 105); // first REVERSAL, resend due at 155
+    const due: number[] = [];
+    let at = 155;
+    for (let i = 0; i < 6; i++) {
+      const e = c.onTimer('t1#R', at);
+      expect(e.send).toEqual([req('REVERSAL', 'DEBIT')]);
+      at = e.timers[0]!.atMs;
+      due.push(at);
+    }
+    // 50 ms x 2, 4, 8, then capped at 8.
+    expect(due).toEqual([255, 455, 855, 1255, 1655, 2055]);
+  });
+
   it('debit timeout → UT and REVERSAL resent until acked; a late debit ok is ignored', () => {
     const c = new Coordinator(cfg);
     c.start(spec, 0);
@@ -123,13 +140,13 @@ describe('Coordinator upi', () => {
     );
     expect(c.onBankResp(resp('DEBIT', 'DEBIT'), 106)).toEqual(NO_EFFECTS);
     expect(c.onTimer('t1#R', 155)).toEqual(
-      fx({ send: [req('REVERSAL', 'DEBIT')], timers: [{ key: 't1#R', atMs: 205 }] }),
+      fx({ send: [req('REVERSAL', 'DEBIT')], timers: [{ key: 't1#R', atMs: 255 }] }),
     );
     expect(c.onBankResp(resp('REVERSAL', 'DEBIT', false, 'U30'), 160)).toEqual(NO_EFFECTS);
     expect(c.onBankResp(resp('REVERSAL', 'DEBIT'), 170)).toEqual(
       fx({ cancelTimers: ['t1#R'], finished: ['t1'] }),
     );
-    expect(c.onTimer('t1#R', 205)).toEqual(NO_EFFECTS);
+    expect(c.onTimer('t1#R', 255)).toEqual(NO_EFFECTS);
   });
 
   it.each<[ResponseCode]>([['U31'], ['Y1']])(

@@ -11,7 +11,7 @@ import { readState } from '../stack/stack-state';
  */
 export async function withLiveStack<T>(
   scenarioFile: string,
-  body: (run: (s: Scenario) => Promise<RunResult>) => Promise<T>,
+  body: (run: (s: Scenario) => Promise<RunResult>, scrape: () => Promise<string[]>) => Promise<T>,
 ): Promise<T> {
   const root = repoRoot();
   let state = readState(root);
@@ -26,17 +26,32 @@ export async function withLiveStack<T>(
     started = true;
   }
   const targets = liveTargets(state);
-  try {
-    return await body((s) =>
-      runLive(s, {
-        targets,
-        onProgress: (p) => {
-          if (p.phase === 'load' && Number.isInteger(p.elapsedSec) && p.elapsedSec % 5 === 0)
-            console.error(
-              `    live ${p.elapsedSec}/${p.durationSec} s offered ${p.offered} done ${p.completed}`,
-            );
-        },
+  const urls = state.components.map((c) => `${c.url}/metrics`);
+  // Every component's Prometheus text; one that does not answer (a stopped replica) counts as empty.
+  const scrape = () =>
+    Promise.all(
+      urls.map(async (u) => {
+        try {
+          const r = await fetch(u, { signal: AbortSignal.timeout(5000) });
+          return r.ok ? await r.text() : '';
+        } catch {
+          return '';
+        }
       }),
+    );
+  try {
+    return await body(
+      (s) =>
+        runLive(s, {
+          targets,
+          onProgress: (p) => {
+            if (p.phase === 'load' && Number.isInteger(p.elapsedSec) && p.elapsedSec % 5 === 0)
+              console.error(
+                `    live ${p.elapsedSec}/${p.durationSec} s offered ${p.offered} done ${p.completed}`,
+              );
+          },
+        }),
+      scrape,
     );
   } finally {
     if (started) await stackDown((l) => console.error(l));

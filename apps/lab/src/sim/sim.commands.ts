@@ -59,6 +59,12 @@ export function addSimCommands(program: Command, int: Parse, positive: Parse): v
     .option('--duration <sec>', 'seconds per rate', positive('duration'), 20)
     .option('-o, --out <file>', 'model file to write', 'results/model.json')
     .option('--reuse', 'fit again from the live results of an earlier calibration (no live stack)')
+    .option(
+      '--warmup <sec>',
+      'unmeasured run at the first rate before measuring (fresh stacks are slow)',
+      positive('warmup'),
+      5,
+    )
     .action(async (o) => {
       const { calibrateCommand } = await import('./calibrate.command');
       process.exitCode = await calibrateCommand(o);
@@ -70,6 +76,12 @@ export function addSimCommands(program: Command, int: Parse, positive: Parse): v
     .requiredOption('-m, --model <file>', 'model file (from `upi-lab calibrate`)')
     .option('--duration <sec>', 'override the scenario duration', positive('duration'))
     .option('--tolerance <x>', 'allowed relative difference per figure', positive('tolerance'), 0.15)
+    .option(
+      '--repeat <n>',
+      'live runs on the same stack; each figure is their median (noisy hosts)',
+      int('repeat'),
+      1,
+    )
     .option('-o, --out <file>', 'comparison JSON (results, live and simulated, beside it)')
     .action(async (o) => {
       const { validateModelCommand } = await import('./validate-model.command');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SwitchReplicaView } from '../../../../libs/switch/src/replication';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadScenario } from '../../../../libs/scenarios/src';
@@ -307,17 +308,8 @@ export function stackKill(name: string, signal: NodeJS.Signals = 'SIGKILL'): str
   return killed;
 }
 
-/** A switch replica's `GET /admin/raft` (see apps/switch/src/raft-admin.controller.ts). */
-export interface SwitchRaftView {
-  readonly id: number;
-  readonly region: string;
-  readonly role: string;
-  readonly term: number;
-  readonly leader: number;
-  readonly commit: number;
-  readonly applied: number;
-  readonly serving: boolean;
-}
+/** A switch replica's `GET /admin/raft`. */
+export type SwitchRaftView = SwitchReplicaView;
 
 /** Every switch replica's Raft view (null where it does not answer). */
 export async function switchRaftViews(

@@ -36,7 +36,7 @@ export function switchParts(
   t: Topology,
   timers: Timers,
   metrics?: ResilienceMetrics,
-): Pick<SwitchOptions, 'directory' | 'log' | 'coordinator' | 'strategies' | 'admission'> {
+): Pick<SwitchOptions, 'directory' | 'log' | 'coordinator' | 'strategies' | 'admission' | 'answerWaitMs'> {
   return {
     directory: new MapDirectory(
       [...t.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
