@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../../domain/src';
 import type { PaymentRequest } from './validate';
 
@@ -55,7 +55,8 @@ export function fingerprintOf(req: PaymentRequest): string {
     req.initiation,
     req.note,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url');
+  // One-shot hashing: this runs once per payment (crypto.hash gives the same digest as createHash).
+  return hash('sha256', canonical, 'base64url');
 }
 
 interface Entry {

@@ -11,6 +11,15 @@ export class LegDeclined extends Error {
   }
 }
 
+/**
+ * One shared, frozen rejection per outcome: opossum only reads it (error filter, events), and a
+ * fresh Error per declined leg would capture a stack trace each time on the simulator's hot path.
+ */
+const DECLINED: Readonly<Record<Exclude<LegOutcome, 'ok'>, LegDeclined>> = {
+  business: Object.freeze(new LegDeclined('business')),
+  technical: Object.freeze(new LegDeclined('technical')),
+};
+
 /** opossum's errorFilter: a business decline means the destination is healthy, so it is not a failure. */
 export function isBusinessDecline(err: unknown): boolean {
   return err instanceof LegDeclined && err.outcome === 'business';
@@ -113,7 +122,7 @@ export class LegBreaker {
     if (!leg) return false;
     this.pending.delete(legId);
     if (outcome === 'ok') leg.resolve!();
-    else leg.reject!(new LegDeclined(outcome));
+    else leg.reject!(DECLINED[outcome]);
     return true;
   }
 

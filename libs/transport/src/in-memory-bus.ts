@@ -244,11 +244,11 @@ export class InMemoryBus implements Bus {
     // Nobody has ever subscribed: with 'latest' offset reset no group will ever read these.
     if (!t || t.groups.size === 0 || messages.length === 0) return;
     const now = this.timers.now();
-    const latency = this.latencyMs ? nonNegative(this.latencyMs(topic), `latencyMs(${topic})`) : 0;
+    const latency = this.latencyMs ? checkedLatency(this.latencyMs(topic), 'latencyMs', topic) : 0;
     for (const m of messages) {
       const p = this.partitionOf(m.key);
       const link = this.linkLatencyMs
-        ? nonNegative(this.linkLatencyMs(topic, m.value, inReplyTo), `linkLatencyMs(${topic})`)
+        ? checkedLatency(this.linkLatencyMs(topic, m.value, inReplyTo), 'linkLatencyMs', topic)
         : 0;
       const readyAt = Math.max(now + latency + link, t.lastReadyAt[p]!);
       t.lastReadyAt[p] = readyAt;
@@ -396,6 +396,11 @@ function envelope(topic: string, m: Outgoing, clone: boolean): Envelope {
   if (m.correlationId === undefined) return { topic, key: m.key, value };
   if (m.replyTo === undefined) return { topic, key: m.key, value, correlationId: m.correlationId };
   return { topic, key: m.key, value, replyTo: m.replyTo, correlationId: m.correlationId };
+}
+
+/** A modelled latency, checked without building the error's text unless it is needed (per message). */
+function checkedLatency(ms: number, what: string, topic: string): number {
+  return typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : nonNegative(ms, `${what}(${topic})`);
 }
 
 function requireName(s: unknown, what: string): void {
