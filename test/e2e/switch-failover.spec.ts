@@ -55,6 +55,28 @@ describe('switch on Raft: killing the leader mid-load (virtual clock)', () => {
   );
 });
 
+describe('switch on Raft across regions: replicas 25-75 ms apart', () => {
+  // A follower learns of a commit one link latency after its leader: a run that ends, or is read
+  // back, from a lagging replica saw settled payments as PENDING (seeds 2-4 did, before the read
+  // back took the replica that applied the most and the drain waited out leaderless gaps).
+  test.each([2, 3, 4])('every invariant holds after the leader is killed (upi, seed %i)', async (seed) => {
+    const clock = virtualClock();
+    const r: RunResult = await runScenario(leaderKill(seed, 'upi'), {
+      clock,
+      mode: 'embedded',
+      onStarted: (system) =>
+        system.switches!.network.setLinkLatency(
+          clock.timers,
+          (from, to) => 25 + ((from * 7 + to * 13) % 6) * 10,
+        ),
+    });
+    const bad = r.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail ?? ''}`);
+    expect(bad).toEqual([]);
+    expect(r.outcomes.byStatus.PENDING).toBe(0);
+    expect(r.completed).toBe(r.offered);
+  });
+});
+
 describe('switch on Raft: the registry survives the leader', () => {
   test('a ReqPay repeated to the new leader gets the first answer and debits once', async () => {
     const timers = new VirtualTimers();

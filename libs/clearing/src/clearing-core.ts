@@ -102,6 +102,14 @@ export class ClearingCore {
     return true;
   }
 
+  /**
+   * Forgets a txn's entries for deduplication (its amounts stay counted): for a txn the switch will
+   * never announce again (embedded runs evict settled payments; libs/runtime/src/retention.ts).
+   */
+  forget(txnId: string): void {
+    this.seen.delete(txnId);
+  }
+
   /** Closes the open cycle at `now` (the cut-off) and opens the next one. */
   closeCycle(now: number): CycleReport {
     const c = this.open;

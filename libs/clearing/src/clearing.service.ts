@@ -64,6 +64,11 @@ export class ClearingService {
     core.closeCycle(Math.max(core.openedAt, this.opts.timers.now()));
   }
 
+  /** See ClearingCore.forget. */
+  forget(txnId: string): void {
+    this.core?.forget(txnId);
+  }
+
   reports(): readonly CycleReport[] {
     return this.core?.reports() ?? [];
   }

@@ -62,3 +62,10 @@ function clear(t: NodeJS.Timeout | NodeJS.Immediate): void {
   if ('hasRef' in t && 'refresh' in t) clearTimeout(t as NodeJS.Timeout);
   else clearImmediate(t as NodeJS.Immediate);
 }
+
+/**
+ * The process's own setImmediate, captured when this module loads: a simulated run replaces the
+ * global one with a virtual-clock event (see installVirtualGlobalClock), while the simulator's
+ * event loop itself still needs the real one to let promise callbacks run between events.
+ */
+export const realSetImmediate: typeof setImmediate = globalThis.setImmediate;

@@ -139,6 +139,24 @@ export class InMemoryLedger implements LedgerStore {
     return Promise.resolve(this.debits.get(txnId)?.state ?? 'NONE');
   }
 
+  /**
+   * Drops a txn's records and returns what they were ([debit side, credit side]). Only for a txn
+   * that can receive no more operations: its records are the guard that a retried op never moves
+   * money twice, so the caller (the embedded run's eviction, libs/runtime/src/retention.ts) must
+   * make sure no request for it can still arrive. Balances are unaffected.
+   */
+  forget(txnId: string): readonly [RecordState, RecordState] {
+    const debit = this.debits.get(txnId)?.state ?? 'NONE';
+    const credit: RecordState = this.credits.delete(txnId) ? 'CREDITED' : 'NONE';
+    this.debits.delete(txnId);
+    return [debit, credit];
+  }
+
+  /** Txns with records held (either side). */
+  get recordCount(): number {
+    return this.debits.size + this.credits.size;
+  }
+
   summary(): Promise<LedgerSummary> {
     const perBank: Record<string, BankTotals> = {};
     for (const [bank, t] of this.bankTotals) {

@@ -171,6 +171,14 @@ export class PspCore {
     }
   }
 
+  /**
+   * Drops a payment's record once it is final (a pending one keeps its status checks): embedded
+   * runs evict settled payments past the retention window (libs/runtime/src/retention.ts).
+   */
+  forget(txnId: string): void {
+    if (this.records.get(txnId)?.status !== 'PENDING') this.records.delete(txnId);
+  }
+
   /** The PSP's record of a payment, or null when unknown (never seen, or evicted). */
   get(txnId: string): PaymentRecord | null {
     return this.records.get(txnId) ?? null;

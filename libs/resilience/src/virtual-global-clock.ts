@@ -9,13 +9,16 @@ import type { TimerHandle, Timers } from '../../domain/src';
  * fake clock has to be kept in step.
  *
  * Only for a process that is a simulation (the simulator's own process, or a test): every library
- * in it then runs on virtual time. `setImmediate` and `process.nextTick` stay real, because the
- * virtual timers use them to drain promise callbacks between events.
+ * in it then runs on virtual time. `setImmediate` becomes a zero-delay virtual timer too: "on a
+ * later turn" then means "after what is already due at this instant", and work deferred that way
+ * (Raft's in-process network) cannot drift in virtual time however the simulator batches its
+ * events. The simulator's loop keeps the real one (`realSetImmediate`); `process.nextTick` and
+ * promise callbacks stay real (they run between events, with time standing still).
  */
 export function installVirtualGlobalClock(timers: Timers): () => void {
   if (installed) throw new Error('a virtual global clock is already installed in this process');
   const g = globalThis as unknown as Record<
-    'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval',
+    'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval' | 'setImmediate' | 'clearImmediate',
     unknown
   >;
   const real = {
@@ -23,6 +26,8 @@ export function installVirtualGlobalClock(timers: Timers): () => void {
     clearTimeout: g.clearTimeout as (h: unknown) => void,
     setInterval: g.setInterval,
     clearInterval: g.clearInterval as (h: unknown) => void,
+    setImmediate: g.setImmediate,
+    clearImmediate: g.clearImmediate as (h: unknown) => void,
     dateNow: Date.now,
   };
 
@@ -37,6 +42,9 @@ export function installVirtualGlobalClock(timers: Timers): () => void {
     new VirtualTimeout(timers, () => fn(...args), Math.max(1, delay(ms)), true);
   g.clearTimeout = (h: unknown) => clear(h, real.clearTimeout);
   g.clearInterval = (h: unknown) => clear(h, real.clearInterval);
+  g.setImmediate = (fn: (...a: unknown[]) => void, ...args: unknown[]) =>
+    new VirtualTimeout(timers, () => fn(...args), 0, false);
+  g.clearImmediate = (h: unknown) => clear(h, real.clearImmediate);
   Date.now = () => Math.floor(timers.now());
   installed = true;
 
@@ -45,6 +53,8 @@ export function installVirtualGlobalClock(timers: Timers): () => void {
     g.clearTimeout = real.clearTimeout;
     g.setInterval = real.setInterval;
     g.clearInterval = real.clearInterval;
+    g.setImmediate = real.setImmediate;
+    g.clearImmediate = real.clearImmediate;
     Date.now = real.dateNow;
     installed = false;
   };

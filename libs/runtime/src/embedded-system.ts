@@ -17,6 +17,8 @@ import {
 import { InMemoryBus, type InMemoryBusOptions } from '../../transport/src';
 import type { LegAdmission, ResilienceMetrics } from '../../resilience/src';
 import { pspAdmission, switchAdmission, switchSettings } from './switch-config';
+import { InvariantAccumulator } from './invariants';
+import { PSP_POLL_HORIZON_MS, SETTLED_COOLING_MS, SETTLED_RETENTION_MS } from './retention';
 import { SwitchReplicaGroup } from './switch-replicas';
 
 export interface EmbeddedOptions {
@@ -52,11 +54,15 @@ export class EmbeddedSystem {
   readonly clearing: ClearingService;
   readonly psp: PspCore;
   private readonly pspBreaker: LegAdmission;
+  /** Settled payments evicted so far, folded for the end-of-run invariants. */
+  readonly settled = new InvariantAccumulator();
+  private readonly accountOf: (vpa: string) => string | undefined;
 
   private constructor(readonly opts: EmbeddedOptions) {
     const { scenario, topology, timers } = opts;
     const sw = topology.switch;
     const rng = new Random(scenario.seed);
+    this.accountOf = (vpa) => topology.directory.get(vpa)?.account;
     this.bus = new InMemoryBus({
       timers,
       ...(opts.busLinkLatencyMs ? { linkLatencyMs: opts.busLinkLatencyMs } : {}),
@@ -104,11 +110,37 @@ export class EmbeddedSystem {
       limitPaise: sw.txnLimitPaise,
       answerWaitMs: sw.pspWaitMs,
       upiTimeoutMs: UPI_TIMEOUTS_MS.reqPay,
-      store: new InMemoryIdempotencyStore({ clock: timers }),
+      // Keys are kept as long as their payments (the generator retries within a second).
+      store: new InMemoryIdempotencyStore({ clock: timers, ttlMs: SETTLED_RETENTION_MS }),
       txnIds: () => `TXN${String(++seq).padStart(10, '0')}`,
       ...(opts.observePayments ? { observe: opts.observePayments } : {}),
       switchAdmission: this.pspBreaker,
     });
+  }
+
+  /**
+   * Folds into `settled` and drops the settled payments that retention.ts allows at `nowMs`, with
+   * `retentionMs` in place of SETTLED_RETENTION_MS (switch entry, ledger records, clearing dedup
+   * entry, PSP record), so memory stays bounded however long the run. A single switch node only.
+   */
+  evictSettled(nowMs: number, retentionMs = SETTLED_RETENTION_MS): number {
+    if (!this.singleSwitch) return 0;
+    const pollHorizon = nowMs - PSP_POLL_HORIZON_MS;
+    return this.singleSwitch.evictSettled(
+      {
+        cutoffMs: nowMs - retentionMs,
+        nowMs,
+        coolMs: SETTLED_COOLING_MS,
+        // The payer PSP still waiting for the outcome polls for it (until its last status check).
+        keep: (e) => e.req.createdAt > pollHorizon && this.psp.get(e.req.txnId)?.status === 'PENDING',
+      },
+      (e) => {
+        const id = e.req.txnId;
+        this.settled.fold(e, this.ledger.forget(id), this.accountOf);
+        this.clearing.forget(id);
+        this.psp.forget(id);
+      },
+    );
   }
 
   static async start(opts: EmbeddedOptions): Promise<EmbeddedSystem> {

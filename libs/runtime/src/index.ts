@@ -1,6 +1,7 @@
 export * from './clocks';
 export * from './embedded-system';
 export * from './invariants';
+export * from './retention';
 export * from './percentiles';
 export * from './run-recorder';
 export * from './run-scenario';

@@ -7,7 +7,7 @@ import {
   type TxnStatus,
 } from '../../domain/src';
 import type { ClassLatencyStats, CodeCount, RunResult, TimelinePoint } from '../../scenarios/src/result';
-import { percentile, summarise } from './percentiles';
+import { LatencyHistogram } from './percentiles';
 
 export interface Answer {
   readonly status: TxnStatus;
@@ -29,7 +29,8 @@ interface Bucket {
   completed: number;
   success: number;
   declined: number;
-  latencies: number[];
+  /** 99th percentile of the latencies answered in this second (null: none). */
+  p99Ms: number | null;
   /** Switch queue depth sampled at the end of the second (null: not sampled). */
   queueDepth: number | null;
   batches: number;
@@ -38,14 +39,20 @@ interface Bucket {
 
 /**
  * Counts what a load generator sees, request by request: offered, answered, outcome, latency.
- * Times are ms on the run's clock, relative to the run's start.
+ * Times are ms on the run's clock, relative to the run's start. Latencies go into fixed-size
+ * histograms (percentiles within 1 %), so memory does not grow with the number of payments.
  */
 export class RunRecorder {
   private readonly buckets: Bucket[] = [];
-  private readonly byClass = new Map<Category, number[]>(CATEGORIES.map((c) => [c, []]));
+  private readonly byClass = new Map<Category, LatencyHistogram>(
+    CATEGORIES.map((c) => [c, new LatencyHistogram()]),
+  );
   /** Per class, answers dropped by the switch queue (deadline passed or shed): deadlines missed. */
   private readonly missed = new Map<Category, number>(CATEGORIES.map((c) => [c, 0]));
-  private readonly all: number[] = [];
+  private readonly all = new LatencyHistogram();
+  /** Latencies of the second `second` (answers come in clock order); its p99 is kept as it ends. */
+  private readonly second = new LatencyHistogram();
+  private secondAt = -1;
   private readonly byStatus: Record<TxnStatus, number> = { SUCCESS: 0, DECLINED: 0, DEEMED: 0, PENDING: 0 };
   private readonly byCode = new Map<string, number>();
   offered = 0;
@@ -89,9 +96,15 @@ export class RunRecorder {
     b.completed++;
     if (a.status === 'SUCCESS' || a.status === 'DEEMED') b.success++;
     else if (a.status === 'DECLINED') b.declined++;
-    b.latencies.push(latency);
-    this.all.push(latency);
-    this.byClass.get(category)!.push(latency);
+    // Answers come in clock order; one that would not joins the second being recorded.
+    const t = Math.max(0, Math.floor(answeredAtMs / 1000));
+    if (t > this.secondAt) {
+      this.closeSecond();
+      this.secondAt = t;
+    }
+    this.second.record(latency);
+    this.all.record(latency);
+    this.byClass.get(category)!.record(latency);
     if (a.code === 'QD' || a.code === 'QS') this.missed.set(category, this.missed.get(category)! + 1);
     this.listener?.(offeredAtMs, answeredAtMs, category, a);
   }
@@ -131,16 +144,17 @@ export class RunRecorder {
       if (kind === 'TD') technicalDeclines += count;
       if (kind === 'BD') businessDeclines += count;
     }
+    this.closeSecond();
     const byClass = {} as Record<Category, ClassLatencyStats>;
     for (const c of CATEGORIES) {
       const xs = this.byClass.get(c)!;
       const deadlineMs = CLASS_INFO[c].deadlineMs;
       // The deadline is the switch's queueing budget: its stage starts a payment within it or drops it.
-      const within = xs.length - this.missed.get(c)!;
+      const within = xs.count - this.missed.get(c)!;
       byClass[c] = {
-        ...summarise(xs),
+        ...xs.summary(),
         deadlineMs,
-        withinDeadlineShare: xs.length ? round4(within / xs.length) : null,
+        withinDeadlineShare: xs.count ? round4(within / xs.count) : null,
       };
     }
     const timeline: TimelinePoint[] = this.buckets.map((b, t) => ({
@@ -149,7 +163,7 @@ export class RunRecorder {
       completed: b?.completed ?? 0,
       success: b?.success ?? 0,
       declined: b?.declined ?? 0,
-      p99Ms: b && b.latencies.length ? percentile(b.latencies, 0.99) : null,
+      p99Ms: b?.p99Ms ?? null,
       ...(this.stageSeen
         ? {
             queueDepth: b.queueDepth,
@@ -162,10 +176,17 @@ export class RunRecorder {
       offered: this.offered,
       completed: this.completed,
       outcomes: { byStatus: { ...this.byStatus }, byCode, technicalDeclines, businessDeclines },
-      latencyMs: { overall: summarise(this.all), byClass },
+      latencyMs: { overall: this.all.summary(), byClass },
       throughputTps: durationSec > 0 ? Math.round((this.completed / durationSec) * 100) / 100 : 0,
       timeline,
     };
+  }
+
+  /** Keeps the p99 of the second being recorded (idempotent: the histogram is emptied). */
+  private closeSecond(): void {
+    if (this.second.count === 0) return;
+    this.bucket(this.secondAt * 1000).p99Ms = this.second.percentile(0.99);
+    this.second.reset();
   }
 
   private bucket(atMs: number): Bucket {
@@ -176,7 +197,7 @@ export class RunRecorder {
         completed: 0,
         success: 0,
         declined: 0,
-        latencies: [],
+        p99Ms: null,
         queueDepth: null,
         batches: 0,
         batchItems: 0,

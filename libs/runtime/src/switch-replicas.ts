@@ -9,7 +9,8 @@ export const SWITCH_REGIONS = ['Mumbai', 'Delhi', 'Chennai', 'Hyderabad', 'Kolka
 
 export interface EmbeddedReplica {
   readonly id: number;
-  readonly region: string;
+  /** SWITCH_REGIONS by id until `placeIn` places it. */
+  region: string;
   service: SwitchService;
   host: RaftHost;
   log: RaftDecisionLog;
@@ -74,6 +75,17 @@ export class SwitchReplicaGroup {
     };
   }
 
+  /**
+   * Puts replica i (ids from 1) in `regions[i - 1]` (the rest stay where they are) and delays every
+   * Raft message between replicas by `oneWayMs` of the two regions: the simulator's network, so a
+   * quorum round trip costs what it would between those data centres.
+   */
+  placeIn(regions: readonly string[], oneWayMs: (from: string, to: string) => number): void {
+    for (const r of this.replicas) r.region = regions[r.id - 1] ?? r.region;
+    const region = (id: number): string => this.replicas[id - 1]!.region;
+    this.network.setLinkLatency(this.opts.timers, (from, to) => oneWayMs(region(from), region(to)));
+  }
+
   async start(): Promise<void> {
     for (const r of this.replicas) r.host.start();
     await Promise.all(this.replicas.map((r) => r.service.start()));
@@ -84,9 +96,22 @@ export class SwitchReplicaGroup {
     return this.replicas.find((r) => r.alive && r.service.isLeading);
   }
 
-  /** The leader's service, or (between leaders) a live replica's, which answers from the committed state. */
+  /**
+   * The leader's service, or (between leaders, and once the group stopped) the service of the
+   * replica that applied the most: committed states are prefixes of one log, so the longest holds
+   * every outcome — a follower learns of a commit only with the leader's next message, and a run
+   * read back from a lagging one would see payments the leader already settled as PENDING.
+   */
   primary(): SwitchService {
-    return (this.leader() ?? this.replicas.find((r) => r.alive) ?? this.replicas[0]!).service;
+    const leader = this.leader();
+    if (leader) return leader.service;
+    const alive = this.replicas.filter((r) => r.alive);
+    return mostApplied(alive.length > 0 ? alive : this.replicas).service;
+  }
+
+  /** True while replicas run and none leads: the payments they hold wait for the next leader. */
+  get leaderless(): boolean {
+    return this.leader() === undefined && this.replicas.some((r) => r.alive);
   }
 
   /** `kill -9` of the leader: its host and service stop where they are. Returns its id (null: no leader). */
@@ -149,4 +174,10 @@ export class SwitchReplicaGroup {
     if (!r) throw new Error(`no switch replica ${id}`);
     return r;
   }
+}
+
+function mostApplied(rs: readonly EmbeddedReplica[]): EmbeddedReplica {
+  let best = rs[0]!;
+  for (const r of rs) if (r.host.status().applied > best.host.status().applied) best = r;
+  return best;
 }

@@ -3,11 +3,16 @@ import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
 import type { TxnEntry } from '../../switch/src/txn-registry';
 import type { EmbeddedSystem } from './embedded-system';
-import { checkInvariants } from './invariants';
+import { checkInvariants, type InvariantAccumulator } from './invariants';
 
 export interface ReadBack {
   readonly summary: LedgerSummary;
+  /** Transactions still held (settled ones evicted during the run are counted in `payments`). */
   readonly txns: readonly TxnEntry[];
+  /** Every payment of the run: held and evicted. */
+  readonly payments: number;
+  /** How deemed-approved payments ended, held and evicted. */
+  readonly deemedResolutions: { readonly TCC: number; readonly RET: number };
   readonly netPositions: Record<string, number>;
   readonly settlementSum: number;
   readonly invariants: InvariantCheck[];
@@ -36,8 +41,19 @@ export async function readBackAndCheck(system: EmbeddedSystem, topology: Topolog
     records,
     netPositions,
     coordinatorActive: system.switchNode.active,
+    folded: system.settled,
   });
-  return { summary, txns, netPositions, settlementSum, invariants };
+  const deemedResolutions = { ...system.settled.resolutions };
+  for (const t of txns) if (t.resolution) deemedResolutions[t.resolution]++;
+  return {
+    summary,
+    txns,
+    payments: txns.length + system.settled.txns,
+    deemedResolutions,
+    netPositions,
+    settlementSum,
+    invariants,
+  };
 }
 
 /** What a run reads back from wherever its stores are (embedded objects, or Redis and HTTP in live mode). */
@@ -48,6 +64,8 @@ export interface ReadBackState {
   readonly records: ReadonlyMap<string, readonly [RecordState, RecordState]>;
   readonly netPositions: Readonly<Record<string, number>>;
   readonly coordinatorActive: number;
+  /** Transactions folded and dropped during the run (embedded and simulated); none in live mode. */
+  readonly folded?: InvariantAccumulator;
 }
 
 /** The end-of-run invariants of a read-back state, with the opening balances from the topology. */
@@ -68,6 +86,7 @@ export function checkAgainstTopology(
     records: x.records,
     accountOf: (vpa) => topology.directory.get(vpa)?.account,
     coordinatorActive: x.coordinatorActive,
+    ...(x.folded ? { folded: x.folded } : {}),
     settlement: { netPositions: x.netPositions, sum: settlementSum },
   });
   return { settlementSum, invariants };

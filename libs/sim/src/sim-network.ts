@@ -48,6 +48,8 @@ export class SimNetwork {
   private readonly defaultRegion: string;
   private primary: Replica | null;
   private commitMs = 0;
+  /** The real Raft replicas run (`--raft`): their messages carry the quorum round trip. */
+  private raftRuns = false;
   private clock: { readonly timers: Timers; readonly t0: number } | null = null;
   readonly log: NetworkLogEntry[] = [];
 
@@ -89,19 +91,32 @@ export class SimNetwork {
       // A degraded primary: each payment takes that much longer to get through the switch.
       if (topic === TOPICS.reqPay && this.primary) extra = this.replicaExtraMs.get(this.primary.id) ?? 0;
     }
+    return this.between(from, to) + this.transport(via) + extra;
+  };
+
+  /** One-way latency between two regions now: the table plus any `region-latency` event's extra. */
+  private between(from: string, to: string): number {
     return (
       this.regions.oneWayMs(from, to) +
       (this.extraMs.get(from) ?? 0) +
-      (from === to ? 0 : (this.extraMs.get(to) ?? 0)) +
-      this.transport(via) +
-      extra
+      (from === to ? 0 : (this.extraMs.get(to) ?? 0))
     );
-  };
+  }
 
   /** Schedules the scenario's network events on the run's clock. */
   start(system: EmbeddedSystem, timers: Timers, t0: number): void {
     this.clock = { timers, t0 };
     const stage = (): SwitchService[] => switchServices(system);
+    if (system.switches) {
+      // Real replicas: Raft message i -> j takes the latency between their regions (replica i is the
+      // scenario's i-th switchReplicas entry, an unnamed one is in the default region), so the
+      // commit's quorum round trip happens in the Raft run and leaves the modelled commit.
+      const named = this.scenario.network?.switchReplicas ?? [];
+      const regions = system.switches.replicas.map((_, i) => named[i]?.region ?? this.defaultRegion);
+      system.switches.placeIn(regions, (a, b) => this.between(a, b));
+      this.raftRuns = true;
+      this.updateCommit();
+    }
     this.record(0, 'start');
     for (const e of this.scenario.network?.events ?? []) {
       timers.setTimer(t0 + e.atSec * 1000 - timers.now(), () => this.apply(e, stage, timers, t0));
@@ -155,7 +170,7 @@ export class SimNetwork {
   private updateCommit(): void {
     const p = this.primary;
     const fsync = this.model.raft?.fsyncMs ?? 0;
-    if (!p) return void (this.commitMs = fsync);
+    if (!p || this.raftRuns) return void (this.commitMs = fsync);
     // A majority of three: the leader and its nearest live follower.
     const rtts = this.replicas
       .filter((r) => r !== p && r.state !== 'offline')
@@ -195,7 +210,10 @@ export class SimNetwork {
     return h ? this.draw(h, this.hopSigma) : 0;
   }
 
-  /** The Raft commit: the measured distribution when the model has one, else fsync + quorum round trip. */
+  /**
+   * The Raft commit: the measured distribution when the model has one (calibrated on one host, so
+   * no region round trip in it), else fsync + quorum round trip (fsync alone when real replicas run).
+   */
   private commit(): number {
     const c = this.model.raft?.commit;
     return c ? this.draw(c, this.commitSigma) * this.loadFactor() : this.commitMs;

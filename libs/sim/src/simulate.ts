@@ -15,6 +15,8 @@ export interface SimulateOptions {
    * scenario's replicas when it kills the leader (`switch-leader-kill`), else one node.
    */
   readonly raftReplicas?: number;
+  /** How long settled payments are kept (run-clock ms); default the runtime's SETTLED_RETENTION_MS. */
+  readonly retentionMs?: number;
 }
 
 /** A simulated result's `startedAt`: the virtual clock's origin, so a seed gives the same bytes. */
@@ -45,6 +47,7 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {}),
     ...(opts.raftReplicas !== undefined ? { switchReplicas: opts.raftReplicas } : {}),
+    ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
   });
   return {
     ...result,

@@ -1,4 +1,4 @@
-import type { TimerHandle, Timers } from '../../domain/src';
+import { realSetImmediate, type TimerHandle, type Timers } from '../../domain/src';
 
 const LIVE = 0;
 const CANCELLED = 1;
@@ -119,8 +119,8 @@ export class VirtualTimers implements Timers {
             reject(err);
           }
         };
-        for (let i = 0; i < IMMEDIATES_PER_TURN; i++) setImmediate(step);
-        setImmediate(resolve);
+        for (let i = 0; i < IMMEDIATES_PER_TURN; i++) realSetImmediate(step);
+        realSetImmediate(resolve);
       });
     }
     if (until !== Infinity && this.time < until && state.n < maxEvents) this.time = until;
@@ -250,5 +250,5 @@ function popNumber(h: number[]): number | undefined {
  * microtasks, however long their chain, and no I/O is involved, so the order is deterministic.
  */
 export function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => realSetImmediate(resolve));
 }

@@ -9,10 +9,12 @@ export interface DecisionLog {
   append(records: readonly DecisionRecord[]): Promise<void>;
   /** Every durable record, in append order (what a new coordinator recovers from). */
   records(): readonly DecisionRecord[];
+  /** Drops finished txns' records decided at or before `cutoffMs` (optional: a replicated log keeps its own). */
+  truncate?(cutoffMs: number, finished: (txnId: string) => boolean): number;
 }
 
 export class InMemoryDecisionLog implements DecisionLog {
-  private readonly log: DecisionRecord[] = [];
+  private log: DecisionRecord[] = [];
 
   append(records: readonly DecisionRecord[]): Promise<void> {
     for (const r of records) this.log.push(r);
@@ -21,5 +23,21 @@ export class InMemoryDecisionLog implements DecisionLog {
 
   records(): readonly DecisionRecord[] {
     return this.log;
+  }
+
+  /**
+   * Drops the records of finished txns decided at or before `cutoffMs` (a checkpoint truncating
+   * the log): recovery needs only unfinished ones. `finished` says which are. Records of the
+   * unfinished are kept in order. Amortised O(1) per record: the scan stops at the first record
+   * after the cutoff, and the array is rebuilt only once that prefix is large.
+   */
+  truncate(cutoffMs: number, finished: (txnId: string) => boolean): number {
+    let end = 0;
+    while (end < this.log.length && this.log[end]!.at <= cutoffMs) end++;
+    if (end < 1024 && end * 2 < this.log.length) return 0;
+    const kept = this.log.slice(0, end).filter((r) => !finished(r.txnId));
+    const dropped = end - kept.length;
+    this.log = kept.concat(this.log.slice(end));
+    return dropped;
   }
 }

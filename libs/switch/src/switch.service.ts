@@ -47,7 +47,7 @@ import type { SwitchReplication } from './replication';
 import type { BankHealth, EarlyOutcome } from './switch-command';
 import type { SwitchGauges, SwitchObserver } from './switch-observer';
 import type { AccountRef, Directory } from './directory';
-import { TxnRegistry, type TxnEntry } from './txn-registry';
+import { TxnRegistry, type EvictionRule, type TxnEntry } from './txn-registry';
 
 export interface SwitchOptions {
   readonly bus: Bus;
@@ -121,6 +121,8 @@ export class SwitchService {
   >();
   /** Replicated mode: ReqPays whose registration is being committed, with every envelope owed a reply. */
   private readonly registering = new Map<string, Envelope<ReqPay>[]>();
+  /** Created-at cutoff of the last eviction (single node): older ReqPays are refused. */
+  private evictedThrough = -Infinity;
   /** Whether this node acts (always, for a single node). */
   private leading = false;
   /** Bumped on every leadership change: work started under an older term is dropped when it returns. */
@@ -357,7 +359,28 @@ export class SwitchService {
     return this.coordinator.active;
   }
 
-  /** Payments registered so far (a follower: as committed). */
+  /**
+   * Single node only (a replicated registry is left whole): drops settled payments by `rule`
+   * (TxnRegistry.evict), never one with coordinator work or a reply still owed, handing each to
+   * `sink` first. A ReqPay created before `rule.cutoffMs` is refused from then on (see `onReqPay`).
+   * The caller chooses the rule (libs/runtime/src/retention.ts).
+   */
+  evictSettled(rule: EvictionRule, sink: (e: TxnEntry) => void): number {
+    if (this.opts.replication) return 0;
+    if (rule.cutoffMs > this.evictedThrough) this.evictedThrough = rule.cutoffMs;
+    this.opts.log.truncate?.(rule.cutoffMs, (id) => !this.coordinator.isActive(id));
+    const keep = rule.keep;
+    return this.registry.evict(
+      {
+        ...rule,
+        keep: (e) =>
+          this.coordinator.isActive(e.req.txnId) || this.waiters.has(e.req.txnId) || (keep?.(e) ?? false),
+      },
+      sink,
+    );
+  }
+
+  /** Payments held in the registry (registered, not evicted; a follower: as committed). */
   get registered(): number {
     return this.view().size;
   }
@@ -457,6 +480,12 @@ export class SwitchService {
 
   private onReqPay(env: Envelope<ReqPay>): void {
     if (this.answerKnown(env)) return;
+    if (env.value.createdAt <= this.evictedThrough) {
+      // Older than the retention window: possibly a payment already settled and evicted, whose
+      // ledger records are gone too. Refused as a duplicate, before any bank leg.
+      this.reply(env, staleReqPay(env.value.txnId));
+      return;
+    }
     this.registry.register(env.value);
     this.waiters.set(env.value.txnId, [env]);
     this.admitPayment(env.value);
@@ -785,6 +814,10 @@ function unansweredLeg(side: BankReq['side'], code: ResponseCode): LegOutcome {
   if (code === '00') return 'ok';
   const failures = side === 'DEBIT' ? DEBIT_SIDE_FAILURES : CREDIT_SIDE_FAILURES;
   return failures.has(code) ? 'technical' : 'business';
+}
+
+function staleReqPay(txnId: string): RespPay {
+  return { type: 'RespPay', txnId, status: 'DECLINED', code: 'U01', decline: declineKind('U01') };
 }
 
 function respPay(e: TxnEntry): RespPay {

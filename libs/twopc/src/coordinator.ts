@@ -93,6 +93,11 @@ export class Coordinator {
     return this.txns.size;
   }
 
+  /** Whether `txnId` still has coordinator work (phase two, a deemed credit). */
+  isActive(txnId: string): boolean {
+    return this.txns.has(txnId);
+  }
+
   /** Starts a txn. Throws on a malformed spec or a txnId that is still active. */
   start(spec: TxnSpec, now: number): Effects {
     validateSpec(spec);
