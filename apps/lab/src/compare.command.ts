@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { runScenario, virtualClock, wallClock } from '../../../libs/runtime/src';
 import { simulate } from '../../../libs/sim/src/simulate';
 import { loadScenario, validateResult, type RunResult } from '../../../libs/scenarios/src';
 import { STRATEGIES } from '../../../libs/scheduling/src';
 import { writeResult } from './run.command';
 import { writeReport } from './report-io';
+import { progressView } from './progress';
 
 export interface CompareCommandOptions {
   scenario: string;
@@ -67,14 +67,12 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   const bar =
     o.progress === false
       ? null
-      : new SingleBar({
-          format: ' {bar} {value}/{total} s of load | run {run}/{runs} {label} {phase}',
-          stream: process.stderr,
-          hideCursor: true,
-          noTTYOutput: true,
-          notTTYSchedule: 5000,
-        });
-  bar?.start(perRun * combos.length, 0, { run: 0, runs: combos.length, label: '', phase: '' });
+      : progressView(
+          '{bar} {value}/{total} s of load | run {run}/{runs} {label} {phase}',
+          perRun * combos.length,
+          { run: 0, runs: combos.length, label: '', phase: '' },
+          { virtualClock: o.simulate || virtual },
+        );
   const results: RunResult[] = [];
   for (let i = 0; i < combos.length; i++) {
     const sc = scenarios[i]!;

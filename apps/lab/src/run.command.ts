@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { loadScenario, type RunResult, validateResult } from '../../../libs/scenarios/src';
 import { runScenario, virtualClock, wallClock, type RunProgress } from '../../../libs/runtime/src';
 import { formatSummary } from './summary';
+import { progressView } from './progress';
 
 export interface RunCommandOptions {
   scenario: string;
@@ -37,7 +37,7 @@ export async function runCommand(o: RunCommandOptions): Promise<number> {
       : {}),
     ...(o.breaker !== undefined ? { breaker: o.breaker } : {}),
   });
-  const bar = o.progress === false ? null : progressBar(scenario.durationSec);
+  const bar = o.progress === false ? null : progressBar(scenario.durationSec, { virtualClock: !!o.virtual });
   const result = await runScenario(scenario, {
     clock: o.virtual ? virtualClock() : wallClock(),
     mode: 'embedded',
@@ -62,16 +62,17 @@ export function writeResult(path: string, result: RunResult): void {
   writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
 }
 
-export function progressBar(durationSec: number): { update: (p: RunProgress) => void; stop: () => void } {
-  const bar = new SingleBar({
-    format: ' {bar} {phase} {value}/{total} s | offered {offered} | done {completed} | ok {ok}',
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: false,
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-  });
-  bar.start(durationSec, 0, { phase: 'load ', offered: 0, completed: 0, ok: '-' });
+/** The run's progress: seconds of load, then drain, with offered, completed and success so far. */
+export function progressBar(
+  durationSec: number,
+  opts: { readonly virtualClock: boolean },
+): { update: (p: RunProgress) => void; stop: () => void } {
+  const bar = progressView(
+    '{bar} {phase} {value}/{total} s | offered {offered} | done {completed} | ok {ok}',
+    durationSec,
+    { phase: 'load ', offered: 0, completed: 0, ok: '-' },
+    opts,
+  );
   return {
     update: (p) =>
       bar.update(Math.floor(p.elapsedSec), {

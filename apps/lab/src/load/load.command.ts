@@ -84,7 +84,7 @@ export async function loadCommand(o: LoadCommandOptions): Promise<number> {
     `load ${state.runId}: ${scenario.name}${replay ? ` replaying ${o.replay}` : ''} for ${scenario.durationSec} s ` +
       `at scale ${scenario.scale} against ${(targets.pspUrls ?? [targets.pspUrl]).join(', ')}`,
   );
-  const bar = o.progress === false ? null : progressBar(scenario.durationSec);
+  const bar = o.progress === false ? null : progressBar(scenario.durationSec, { virtualClock: false });
   const result = await runLive(scenario, {
     targets,
     admission: { maxLagMs },

@@ -74,7 +74,7 @@ export async function simulateWithBar(
   show: boolean,
   raftReplicas?: number,
 ): Promise<RunResult> {
-  const bar = show ? progressBar(scenario.durationSec) : null;
+  const bar = show ? progressBar(scenario.durationSec, { virtualClock: true }) : null;
   try {
     return await simulate(scenario, {
       model,
