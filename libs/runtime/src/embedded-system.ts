@@ -97,6 +97,12 @@ export class EmbeddedSystem {
             timers,
             seed: scenario.seed,
             service: (log) => switchService(log, log),
+            // Folded when the eviction commits (first applied), not when the leader proposes it: a
+            // leader that dies first leaves its payments held everywhere, for the next leader to
+            // evict; one committed is gone from every replica, and is folded once (see onEvicted).
+            onEvicted: (gone) => {
+              for (const e of gone) this.forgetSettled(e);
+            },
           })
         : null;
     this.singleSwitch = this.switches ? null : switchService(new InMemoryDecisionLog());
@@ -121,12 +127,15 @@ export class EmbeddedSystem {
   /**
    * Folds into `settled` and drops the settled payments that retention.ts allows at `nowMs`, with
    * `retentionMs` in place of SETTLED_RETENTION_MS (switch entry, ledger records, clearing dedup
-   * entry, PSP record), so memory stays bounded however long the run. A single switch node only.
+   * entry, PSP record), so memory stays bounded however long the run. Returns how many the switch
+   * evicted. With replicas the leader evicts (none while leaderless), and each payment is folded
+   * once its eviction commits, not here.
    */
   evictSettled(nowMs: number, retentionMs = SETTLED_RETENTION_MS): number {
-    if (!this.singleSwitch) return 0;
+    const node = this.singleSwitch ?? this.switches!.leader()?.service;
+    if (!node) return 0;
     const pollHorizon = nowMs - PSP_POLL_HORIZON_MS;
-    return this.singleSwitch.evictSettled(
+    return node.evictSettled(
       {
         cutoffMs: nowMs - retentionMs,
         nowMs,
@@ -134,13 +143,16 @@ export class EmbeddedSystem {
         // The payer PSP still waiting for the outcome polls for it (until its last status check).
         keep: (e) => e.req.createdAt > pollHorizon && this.psp.get(e.req.txnId)?.status === 'PENDING',
       },
-      (e) => {
-        const id = e.req.txnId;
-        this.settled.fold(e, this.ledger.forget(id), this.accountOf);
-        this.clearing.forget(id);
-        this.psp.forget(id);
-      },
+      (e) => this.forgetSettled(e),
     );
+  }
+
+  /** An evicted payment: folded for the end-of-run checks, and dropped from ledger, clearing and PSP. */
+  private forgetSettled(e: TxnEntry): void {
+    const id = e.req.txnId;
+    this.settled.fold(e, this.ledger.forget(id), this.accountOf);
+    this.clearing.forget(id);
+    this.psp.forget(id);
   }
 
   static async start(opts: EmbeddedOptions): Promise<EmbeddedSystem> {

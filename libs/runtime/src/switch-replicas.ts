@@ -2,7 +2,12 @@ import type { Timers } from '../../domain/src';
 import type { RaftHost } from '../../raft/src/host';
 import { MemoryStorage } from '../../raft/src/storage';
 import { LocalNetwork } from '../../raft/src/transport';
-import { createSwitchReplica, type RaftDecisionLog, type SwitchService } from '../../switch/src';
+import {
+  createSwitchReplica,
+  type RaftDecisionLog,
+  type SwitchService,
+  type TxnEntry,
+} from '../../switch/src';
 
 /** The regions of the three NPCI switch replicas (then more, for five). */
 export const SWITCH_REGIONS = ['Mumbai', 'Delhi', 'Chennai', 'Hyderabad', 'Kolkata'] as const;
@@ -28,6 +33,8 @@ export interface ReplicaGroupOptions {
   readonly service: (log: RaftDecisionLog) => SwitchService;
   /** Raft tick (ms of the run clock). Default 10. */
   readonly tickMs?: number;
+  /** Settled payments an eviction dropped, each reported once however many replicas apply it. */
+  readonly onEvicted?: (gone: readonly TxnEntry[]) => void;
 }
 
 /**
@@ -42,6 +49,8 @@ export class SwitchReplicaGroup {
   readonly leaderships: { readonly id: number; readonly atMs: number }[] = [];
   readonly kills: { readonly id: number; readonly atMs: number }[] = [];
   private readonly ids: number[];
+  /** Evictions reported so far (`SwitchStateMachine.evictions`: the n-th is the same on every replica). */
+  private evictionsReported = 0;
 
   constructor(private readonly opts: ReplicaGroupOptions) {
     if (![3, 5].includes(opts.replicas))
@@ -62,6 +71,15 @@ export class SwitchReplicaGroup {
     });
     log.onLeadership((leading) => {
       if (leading) this.leaderships.push({ id, atMs: this.opts.timers.now() });
+    });
+    // Exactly once per eviction: the first replica to apply the n-th reports it. Every replica
+    // applies the same committed entries in the same order, so the n-th drops the same payments
+    // wherever it is applied; one applying it later (a follower, a restarted replica replaying its
+    // log, a new leader catching up) has n <= evictionsReported, as does a snapshot's count.
+    log.state.onEvicted((seq, gone) => {
+      if (seq <= this.evictionsReported) return;
+      this.evictionsReported = seq;
+      this.opts.onEvicted?.(gone);
     });
     return {
       id,

@@ -23,9 +23,19 @@ export interface EarlyOutcome {
 }
 
 /**
+ * Settled payments a leader evicts (embedded and simulated runs, libs/runtime/src/retention.ts):
+ * every replica drops the same ones, and refuses ReqPays created at or before `through` from then on.
+ */
+export interface SwitchEviction {
+  /** The leader's retention cutoff (run-clock ms): every named payment was created at or before it. */
+  readonly through: number;
+  readonly txnIds: readonly string[];
+}
+
+/**
  * One entry of the switch's replicated log. A leader proposes one per batch: the payments it
  * registered, the 2PC records to make durable, the early declines, the txns whose records may be
- * dropped, and bank-health changes. Applied in that order.
+ * dropped, bank-health changes, and settled payments to evict. Applied in that order.
  */
 export interface SwitchCommand {
   readonly register?: readonly ReqPay[];
@@ -33,6 +43,7 @@ export interface SwitchCommand {
   readonly outcomes?: readonly EarlyOutcome[];
   readonly finished?: readonly string[];
   readonly health?: readonly BankHealth[];
+  readonly evict?: SwitchEviction;
 }
 
 /** The log entry could not be decoded: every replica rejects it alike and changes nothing. */
@@ -46,12 +57,13 @@ export class BadSwitchCommand extends Error {
 /*
  * Wire form: JSON of positional tuples (no field names), version first. The log is on the hot
  * path — one entry per batch, copied to every replica and fsynced — so it stays small:
- *   [1, register[], records[], outcomes[], finished[], health[]]
+ *   [1, register[], records[], outcomes[], finished[], health[]] (+ evict, only when there is one)
  *   register: [txnId, pspId, payerVpa, payeeVpa, amountPaise, category, initiation, createdAt]
  *   record:   [txnId, decision, amountPaise, debitBank, debitAccount, creditBank, creditAccount, at,
  *              status|0, code|0, resolution|0]
  *   outcome:  [txnId, status, code]
  *   health:   [bank, 1|0, at]
+ *   evict:    [through, txnId[]]
  */
 const VERSION = 1;
 const DECISIONS: ReadonlySet<string> = new Set<Decision>(['COMMIT', 'ABORT', 'CREDIT', 'REVERSE']);
@@ -60,7 +72,7 @@ const RESOLUTIONS: ReadonlySet<string> = new Set<Resolution>(['TCC', 'RET']);
 const INITIATIONS: ReadonlySet<string> = new Set<Initiation>(['CUSTOMER', 'SYSTEM']);
 
 export function encodeSwitchCommand(c: SwitchCommand): string {
-  return JSON.stringify([
+  const body: unknown[] = [
     VERSION,
     (c.register ?? []).map((r) => [
       r.txnId,
@@ -88,7 +100,10 @@ export function encodeSwitchCommand(c: SwitchCommand): string {
     (c.outcomes ?? []).map((o) => [o.txnId, o.status, o.code]),
     c.finished ?? [],
     (c.health ?? []).map((h) => [h.bank, h.up ? 1 : 0, h.at]),
-  ]);
+  ];
+  // Appended only when present: every other entry keeps its bytes.
+  if (c.evict) body.push([c.evict.through, c.evict.txnIds]);
+  return JSON.stringify(body);
 }
 
 /** Decodes a log entry; throws BadSwitchCommand on anything malformed (never a partial command). */
@@ -99,7 +114,7 @@ export function decodeSwitchCommand(data: string): SwitchCommand {
   } catch {
     throw new BadSwitchCommand('not JSON');
   }
-  const top = tuple(raw, 6, 'command');
+  const top = Array.isArray(raw) && raw.length === 7 ? (raw as unknown[]) : tuple(raw, 6, 'command');
   if (top[0] !== VERSION) throw new BadSwitchCommand(`unknown version ${String(top[0])}`);
   const register = list(top[1], 'register').map((x, i) => decodeReqPay(tuple(x, 8, `register[${i}]`)));
   const records = list(top[2], 'records').map((x, i) => decodeRecord(tuple(x, 11, `records[${i}]`)));
@@ -113,7 +128,13 @@ export function decodeSwitchCommand(data: string): SwitchCommand {
     if (t[1] !== 0 && t[1] !== 1) throw new BadSwitchCommand('health up must be 0 or 1');
     return { bank: str(t[0], 'bank'), up: t[1] === 1, at: num(t[2], 'at') };
   });
-  return { register, records, outcomes, finished, health };
+  if (top.length === 6) return { register, records, outcomes, finished, health };
+  const t = tuple(top[6], 2, 'evict');
+  const evict = {
+    through: num(t[0], 'evict through'),
+    txnIds: list(t[1], 'evict txnIds').map((x) => str(x, 'evicted txnId')),
+  };
+  return { register, records, outcomes, finished, health, evict };
 }
 
 function decodeReqPay(t: readonly unknown[]): ReqPay {

@@ -6,11 +6,18 @@ import {
   encodeSwitchCommand,
   type BankHealth,
   type SwitchCommand,
+  type SwitchEviction,
 } from './switch-command';
 import { TxnRegistry, type TxnEntry } from './txn-registry';
 
 export type SwitchApplyResult =
-  | { readonly ok: true; readonly registered: number; readonly duplicates: number }
+  | {
+      readonly ok: true;
+      readonly registered: number;
+      readonly duplicates: number;
+      /** Payments an eviction dropped (only for a command that evicts). */
+      readonly evicted?: number;
+    }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -22,7 +29,9 @@ export type SwitchApplyResult =
  *   status follows the committed outcomes;
  * - the 2PC decision records of every txn the coordinator has not finished (what a new leader's
  *   `Coordinator.recover` needs); a finished txn's records are dropped, so snapshots stay small;
- * - bank health as the leader's breakers last reported it.
+ * - bank health as the leader's breakers last reported it;
+ * - the eviction cutoff (embedded and simulated runs): settled payments the leader evicted are
+ *   gone from every replica, and a ReqPay created at or before the cutoff is refused (U01).
  */
 export class SwitchStateMachine {
   private registry = new TxnRegistry();
@@ -30,6 +39,20 @@ export class SwitchStateMachine {
   private health = new Map<string, BankHealth>();
   /** Entries rejected as malformed (the same on every replica). */
   rejected = 0;
+  /** Created-at cutoff of the evictions applied: a ReqPay created at or before it is refused. */
+  evictedThrough = -Infinity;
+  /** Eviction commands applied: the n-th is the same command on every replica (see `onEvicted`). */
+  evictions = 0;
+  private evictedListener: ((seq: number, gone: readonly TxnEntry[]) => void) | null = null;
+
+  /**
+   * Told of every eviction applied here: its sequence number (`evictions`) and the payments it
+   * dropped. An observer only (the embedded system folds them into its invariant checks); the
+   * state does not depend on it.
+   */
+  onEvicted(listener: (seq: number, gone: readonly TxnEntry[]) => void): void {
+    this.evictedListener = listener;
+  }
 
   /** Applies one committed log entry. '' is Raft's no-op. A malformed entry changes nothing. */
   apply(data: string): SwitchApplyResult {
@@ -66,7 +89,31 @@ export class SwitchStateMachine {
     for (const o of cmd.outcomes ?? []) this.settle(o.txnId, o.status, o.code);
     for (const id of cmd.finished ?? []) this.records.delete(id);
     for (const h of cmd.health ?? []) this.health.set(h.bank, h);
-    return { ok: true, registered, duplicates };
+    if (!cmd.evict) return { ok: true, registered, duplicates };
+    return { ok: true, registered, duplicates, evicted: this.evict(cmd.evict) };
+  }
+
+  /**
+   * Drops the named payments that are settled and created at or before `ev.through` (registry
+   * entry and any decision records); ignores the others (unknown, not settled, too new). The
+   * leader chose them by the retention rule (`TxnRegistry.evict` with its clock, coordinator and
+   * owed replies, `SwitchService.evictSettled`); the same registry code drops them here, with no
+   * cooling left to wait.
+   */
+  private evict(ev: SwitchEviction): number {
+    if (ev.through > this.evictedThrough) this.evictedThrough = ev.through;
+    const named = new Set(ev.txnIds);
+    const gone: TxnEntry[] = [];
+    this.registry.evict(
+      { cutoffMs: ev.through, nowMs: 0, coolMs: 0, keep: (e) => !named.has(e.req.txnId) },
+      (e) => {
+        this.records.delete(e.req.txnId);
+        gone.push(e);
+      },
+    );
+    this.evictions++;
+    this.evictedListener?.(this.evictions, gone);
+    return gone.length;
   }
 
   private settle(txnId: string, status: OutcomeStatus, code: ResponseCode): void {
@@ -146,12 +193,27 @@ export class SwitchStateMachine {
       outcomes,
       health: this.bankHealth(),
     });
-    return JSON.stringify({ v: 1, body, resolutions, rejected: this.rejected });
+    return JSON.stringify({
+      v: 1,
+      body,
+      resolutions,
+      rejected: this.rejected,
+      // JSON has no -Infinity: null is "nothing evicted yet".
+      evictedThrough: Number.isFinite(this.evictedThrough) ? this.evictedThrough : null,
+      evictions: this.evictions,
+    });
   }
 
   /** Replaces the state with a snapshot's. Throws BadSwitchCommand on a malformed one (state unchanged). */
   restore(data: string): void {
-    let raw: { v?: unknown; body?: unknown; resolutions?: unknown; rejected?: unknown };
+    let raw: {
+      v?: unknown;
+      body?: unknown;
+      resolutions?: unknown;
+      rejected?: unknown;
+      evictedThrough?: unknown;
+      evictions?: unknown;
+    };
     try {
       raw = JSON.parse(data) as typeof raw;
     } catch {
@@ -159,6 +221,15 @@ export class SwitchStateMachine {
     }
     if (raw.v !== 1 || typeof raw.body !== 'string' || !Array.isArray(raw.resolutions)) {
       throw new BadSwitchCommand('not a switch snapshot');
+    }
+    const through = raw.evictedThrough ?? null;
+    const evictions = raw.evictions ?? 0;
+    if (
+      (through !== null && (typeof through !== 'number' || !Number.isFinite(through))) ||
+      !Number.isSafeInteger(evictions) ||
+      (evictions as number) < 0
+    ) {
+      throw new BadSwitchCommand('bad eviction cutoff in snapshot');
     }
     const cmd = decodeSwitchCommand(raw.body);
     const next = new SwitchStateMachine();
@@ -180,5 +251,7 @@ export class SwitchStateMachine {
     this.records = next.records;
     this.health = next.health;
     this.rejected = typeof raw.rejected === 'number' ? raw.rejected : 0;
+    this.evictedThrough = through ?? -Infinity;
+    this.evictions = evictions as number;
   }
 }

@@ -44,10 +44,10 @@ import {
 import { buildStage, type SwitchStrategies } from './switch-strategies';
 import type { DecisionLog } from './decision-log';
 import type { SwitchReplication } from './replication';
-import type { BankHealth, EarlyOutcome } from './switch-command';
+import type { BankHealth, EarlyOutcome, SwitchCommand } from './switch-command';
 import type { SwitchGauges, SwitchObserver } from './switch-observer';
 import type { AccountRef, Directory } from './directory';
-import { TxnRegistry, type EvictionRule, type TxnEntry } from './txn-registry';
+import { isSettled, TxnRegistry, type EvictionRule, type TxnEntry } from './txn-registry';
 
 export interface SwitchOptions {
   readonly bus: Bus;
@@ -112,6 +112,9 @@ export class SwitchService {
   private unloggedOutcomes: EarlyOutcome[] = [];
   private unloggedFinished: string[] = [];
   private unloggedHealth: BankHealth[] = [];
+  /** Replicated mode: settled payments this leader evicted, for the next flush's proposal, and its cutoff. */
+  private unloggedEvict: string[] = [];
+  private unloggedEvictThrough = -Infinity;
   /** Replicated mode: bank health as this leader last proposed it. */
   private readonly proposedHealth = new Map<string, boolean>();
   /** Replicated mode, as a follower: the ReqPays read lately, with their reply addresses (see `standBy`). */
@@ -121,7 +124,10 @@ export class SwitchService {
   >();
   /** Replicated mode: ReqPays whose registration is being committed, with every envelope owed a reply. */
   private readonly registering = new Map<string, Envelope<ReqPay>[]>();
-  /** Created-at cutoff of the last eviction (single node): older ReqPays are refused. */
+  /**
+   * Created-at cutoff of the last eviction: older ReqPays are refused. A replicated leader starts
+   * from the committed cutoff and advances it as soon as it evicts, before the eviction commits.
+   */
   private evictedThrough = -Infinity;
   /** Whether this node acts (always, for a single node). */
   private leading = false;
@@ -254,6 +260,8 @@ export class SwitchService {
     const { timers, directory } = this.opts;
     const state = repl.state;
     this.registry = state.registryCopy();
+    // Payments evicted under earlier leaders are gone from the copy: their repeats get U01.
+    this.evictedThrough = state.evictedThrough;
     this.stage.stop();
     this.stage = this.buildStage();
     this.proposedHealth.clear();
@@ -350,6 +358,7 @@ export class SwitchService {
       this.unloggedOutcomes = [];
       this.unloggedFinished = [];
       this.unloggedHealth = [];
+      this.unloggedEvict = [];
     }
     await Promise.all(subs.map((s) => s.close()));
   }
@@ -360,24 +369,42 @@ export class SwitchService {
   }
 
   /**
-   * Single node only (a replicated registry is left whole): drops settled payments by `rule`
-   * (TxnRegistry.evict), never one with coordinator work or a reply still owed, handing each to
-   * `sink` first. A ReqPay created before `rule.cutoffMs` is refused from then on (see `onReqPay`).
-   * The caller chooses the rule (libs/runtime/src/retention.ts).
+   * Drops settled payments by `rule` (TxnRegistry.evict), never one with coordinator work or a
+   * reply still owed. A ReqPay created before `rule.cutoffMs` is refused from then on (see
+   * `onReqPay`). The caller chooses the rule (libs/runtime/src/retention.ts). Returns how many.
+   *
+   * A single node hands each to `sink` first. A replicated leader drops them from its working
+   * registry and proposes them, with the cutoff, in its next flush; every replica drops them when
+   * that commits (`SwitchStateMachine`, which reports them through `onEvicted`: `sink` is not
+   * called). Only payments the committed state holds as settled are chosen, so every replica drops
+   * exactly what the leader did. A follower evicts nothing.
    */
-  evictSettled(rule: EvictionRule, sink: (e: TxnEntry) => void): number {
-    if (this.opts.replication) return 0;
+  evictSettled(rule: EvictionRule, sink?: (e: TxnEntry) => void): number {
+    const repl = this.opts.replication;
+    if (repl && !this.leading) return 0;
     if (rule.cutoffMs > this.evictedThrough) this.evictedThrough = rule.cutoffMs;
-    this.opts.log.truncate?.(rule.cutoffMs, (id) => !this.coordinator.isActive(id));
+    if (!repl) this.opts.log.truncate?.(rule.cutoffMs, (id) => !this.coordinator.isActive(id));
     const keep = rule.keep;
-    return this.registry.evict(
+    const committed = (id: string): boolean => {
+      const c = repl!.state.get(id);
+      return c !== undefined && isSettled(c);
+    };
+    const n = this.registry.evict(
       {
         ...rule,
         keep: (e) =>
-          this.coordinator.isActive(e.req.txnId) || this.waiters.has(e.req.txnId) || (keep?.(e) ?? false),
+          this.coordinator.isActive(e.req.txnId) ||
+          this.waiters.has(e.req.txnId) ||
+          (repl !== undefined && !committed(e.req.txnId)) ||
+          (keep?.(e) ?? false),
       },
-      sink,
+      repl ? (e) => this.unloggedEvict.push(e.req.txnId) : (e) => sink?.(e),
     );
+    if (repl && n > 0) {
+      this.unloggedEvictThrough = this.evictedThrough;
+      this.scheduleFlush();
+    }
+    return n;
   }
 
   /** Payments held in the registry (registered, not evicted; a follower: as committed). */
@@ -442,6 +469,11 @@ export class SwitchService {
     const fresh: ReqPay[] = [];
     for (const env of batch) {
       if (this.answerKnown(env)) continue;
+      if (env.value.createdAt <= this.evictedThrough) {
+        // As on a single node (`onReqPay`): possibly evicted already, so refused before any bank leg.
+        this.reply(env, staleReqPay(env.value.txnId));
+        continue;
+      }
       const pending = this.registering.get(env.value.txnId);
       if (pending) pending.push(env);
       else {
@@ -723,14 +755,24 @@ export class SwitchService {
    * A proposal that fails means leadership was lost: the next leader recovers from what committed.
    */
   private propose(repl: SwitchReplication): void {
-    if (this.unlogged.length + this.unloggedOutcomes.length + this.unloggedHealth.length === 0) return;
+    const evicting = this.unloggedEvict.length;
+    if (this.unlogged.length + this.unloggedOutcomes.length + this.unloggedHealth.length + evicting === 0)
+      return;
     const records = this.unlogged;
     const outcomes = this.unloggedOutcomes;
-    const cmd = { records, outcomes, finished: this.unloggedFinished, health: this.unloggedHealth };
+    const cmd: SwitchCommand = {
+      records,
+      outcomes,
+      finished: this.unloggedFinished,
+      health: this.unloggedHealth,
+      // After this batch's records and finished txns (the command's order), so none outlives its entry.
+      ...(evicting ? { evict: { through: this.unloggedEvictThrough, txnIds: this.unloggedEvict } } : {}),
+    };
     this.unlogged = [];
     this.unloggedOutcomes = [];
     this.unloggedFinished = [];
     this.unloggedHealth = [];
+    this.unloggedEvict = [];
     const epoch = this.epoch;
     const appendAt = this.opts.timers.now();
     repl.commit(cmd).then(

@@ -25,6 +25,8 @@ interface Options {
   reps: number;
   longSeconds: number;
   longScale: number;
+  /** Switch replicas on Raft for the memory run only (absent: as the scenario says). */
+  longRaft?: number;
   out: string;
 }
 
@@ -65,6 +67,7 @@ async function main(o: Options): Promise<void> {
   let next = 0;
   const before = heapMb();
   const res = await simulate(long, {
+    ...(o.longRaft !== undefined ? { raftReplicas: o.longRaft } : {}),
     onProgress: (p) => {
       if (p.phase !== 'load' || p.elapsedSec < next) return;
       next += Math.max(1, Math.round(o.longSeconds / 12));
@@ -97,6 +100,7 @@ async function main(o: Options): Promise<void> {
       scenario: o.scenario,
       scale: o.longScale,
       simulatedSec: o.longSeconds,
+      ...(o.longRaft !== undefined ? { raftReplicas: o.longRaft } : {}),
       payments: res.offered,
       heapBeforeMb: before,
       samples,
@@ -130,6 +134,7 @@ new Command()
   .option('--reps <n>', 'speed runs (the median is reported)', positive('reps'), 3)
   .option('--long-seconds <n>', 'simulated seconds of the memory run', positive('long-seconds'), 600)
   .option('--long-scale <x>', 'scale of the memory run', positive('long-scale'), 0.02)
+  .option('--long-raft <n>', 'memory run with the switch as Raft replicas (3 or 5)', positive('long-raft'))
   .option('-o, --out <file>', 'JSON report', 'results/bench-sim.json')
   .parseAsync(process.argv)
   .then((cmd) => main(cmd.opts<Options>()))
