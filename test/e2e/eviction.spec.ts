@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { loadScenario, type RunResult } from '../../libs/scenarios/src';
 import {
   EmbeddedSystem,
@@ -8,42 +7,16 @@ import {
   SETTLED_RETENTION_MS,
   virtualClock,
 } from '../../libs/runtime/src';
-import { buildTopology } from '../../libs/scenarios/src/topology';
-import { installVirtualGlobalClock } from '../../libs/resilience/src/virtual-global-clock';
-import { VirtualTimers } from '../../libs/sim/src/virtual-timers';
-import { TOPICS } from '../../libs/transport/src/topics';
-import type { ReqPay, RespPay } from '../../libs/domain/src';
-
-const SMOKE = join(__dirname, '../../scenarios/smoke.yaml');
+import { directSwitch, SMOKE } from './direct-switch';
 
 describe('eviction of settled payments (embedded and simulated runs)', () => {
   test('a ReqPay repeated after its payment was evicted is refused and debits nothing', async () => {
-    const timers = new VirtualTimers();
-    const exit = installVirtualGlobalClock(timers);
+    const d = await directSwitch(21);
     try {
-      const scenario = loadScenario(SMOKE, { seed: 21, durationSec: 5 });
-      const topology = buildTopology(scenario);
-      const sys = await EmbeddedSystem.start({ scenario, topology, timers });
-      const [payer, payee] = [...topology.directory].filter(
-        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
-      );
-      const req: ReqPay = {
-        type: 'ReqPay',
-        txnId: 'TXNEVICT00001',
-        pspId: 'PHONEPE',
-        payerVpa: payer![0],
-        payeeVpa: payee![0],
-        amountPaise: 12_345,
-        category: 'P2P',
-        initiation: 'CUSTOMER',
-        createdAt: timers.now(),
-      };
-      const ask = async (): Promise<RespPay> => {
-        const p = sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, { ...req }, 10_000);
-        await timers.runUntil(timers.now() + 3000);
-        return p;
-      };
-      const opening = (await sys.ledger.account(payer![1].account))!.availablePaise;
+      const { sys, timers, topology } = d;
+      const req = d.payment('TXNEVICT00001');
+      const ask = () => d.ask(req);
+      const opening = (await sys.ledger.account(d.payer.account))!.availablePaise;
       const first = await ask();
       expect(first.status).toBe('SUCCESS');
       // Inside the window: kept, and a repeat gets the first answer.
@@ -60,7 +33,7 @@ describe('eviction of settled payments (embedded and simulated runs)', () => {
       const again = await ask();
       expect(again).toMatchObject({ status: 'DECLINED', code: 'U01' });
       expect(sys.switchNode.registered).toBe(0);
-      expect((await sys.ledger.account(payer![1].account))!.availablePaise).toBe(opening - 12_345);
+      expect((await sys.ledger.account(d.payer.account))!.availablePaise).toBe(opening - 12_345);
 
       await sys.stop();
       const back = await readBackAndCheck(sys, topology);
@@ -70,7 +43,7 @@ describe('eviction of settled payments (embedded and simulated runs)', () => {
         back.invariants.find((i) => i.name === 'no transaction both committed and aborted')!.detail,
       ).toBe('1 checked');
     } finally {
-      exit();
+      d.exit();
     }
   });
 

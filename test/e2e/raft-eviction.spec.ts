@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { loadScenario, type RunResult, type Scenario } from '../../libs/scenarios/src';
+import type { RunResult, Scenario } from '../../libs/scenarios/src';
 import {
   EmbeddedSystem,
   readBackAndCheck,
@@ -8,13 +7,10 @@ import {
   SETTLED_RETENTION_MS,
   virtualClock,
 } from '../../libs/runtime/src';
-import { buildTopology } from '../../libs/scenarios/src/topology';
-import { installVirtualGlobalClock } from '../../libs/resilience/src/virtual-global-clock';
-import { VirtualTimers } from '../../libs/sim/src/virtual-timers';
+import { directSwitch, leaderKill } from './direct-switch';
 import { TOPICS } from '../../libs/transport/src/topics';
 import type { ReqPay, RespPay } from '../../libs/domain/src';
 
-const SMOKE = join(__dirname, '../../scenarios/smoke.yaml');
 const SEEDS = Number(process.env.FAILOVER_SEEDS ?? 6);
 
 /**
@@ -22,14 +18,8 @@ const SEEDS = Number(process.env.FAILOVER_SEEDS ?? 6);
  * 2 s (the retention) + 10 s (SETTLED_COOLING_MS) after it was created, so evictions start at
  * about 12 s, before the kill at 15-16 s, and go on under the next leader.
  */
-function leaderKill(seed: number, protocol: 'upi' | 'classic-2pc'): Scenario {
-  const base = loadScenario(SMOKE, { seed, durationSec: 30 });
-  return {
-    ...base,
-    topology: { ...base.topology, switch: { ...base.topology.switch, protocol } },
-    faults: [...base.faults, { atSec: 15 + (seed % 4) * 0.37, durationSec: 2, kind: 'switch-leader-kill' }],
-  };
-}
+const longKill = (seed: number, protocol: 'upi' | 'classic-2pc'): Scenario =>
+  leaderKill(seed, protocol, { durationSec: 30, atSec: 15 + (seed % 4) * 0.37 });
 
 interface Evicting {
   result: RunResult;
@@ -82,7 +72,7 @@ describe('switch on Raft: settled payments are evicted across a leader kill (vir
     'a 2 s retention keeps every invariant and the same outcomes as keeping everything (%s)',
     async (protocol) => {
       for (let seed = 1; seed <= SEEDS; seed++) {
-        const scenario = leaderKill(seed, protocol);
+        const scenario = longKill(seed, protocol);
         const all = await run(scenario, Infinity);
         const short = await run(scenario, 2_000);
         expect({ seed, bad: brokenInvariants(short.result) }).toEqual({ seed, bad: [] });
@@ -99,7 +89,7 @@ describe('switch on Raft: settled payments are evicted across a leader kill (vir
   );
 
   test.each([2, 3, 4])('also with replicas 25-75 ms apart (upi, seed %i)', async (seed) => {
-    const scenario = leaderKill(seed, 'upi');
+    const scenario = longKill(seed, 'upi');
     const all = await run(scenario, Infinity, true);
     const short = await run(scenario, 2_000, true);
     expect(brokenInvariants(short.result)).toEqual([]);
@@ -113,34 +103,14 @@ describe('switch on Raft: settled payments are evicted across a leader kill (vir
 
 describe('switch on Raft: a repeat of an evicted payment', () => {
   test('is refused with U01 by the leader, by the next leader and from its standby, and debits once', async () => {
-    const timers = new VirtualTimers();
-    const exit = installVirtualGlobalClock(timers);
+    const d = await directSwitch(21, 3);
     try {
-      const scenario = loadScenario(SMOKE, { seed: 21, durationSec: 5 });
-      const topology = buildTopology(scenario);
-      const sys = await EmbeddedSystem.start({ scenario, topology, timers, switchReplicas: 3 });
+      const { sys, timers, topology } = d;
       await timers.runUntil(timers.now() + 1000);
-      const [payer, payee] = [...topology.directory].filter(
-        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
-      );
-      const req: ReqPay = {
-        type: 'ReqPay',
-        txnId: 'TXNRAFTEVICT1',
-        pspId: 'PHONEPE',
-        payerVpa: payer![0],
-        payeeVpa: payee![0],
-        amountPaise: 12_345,
-        category: 'P2P',
-        initiation: 'CUSTOMER',
-        createdAt: timers.now(),
-      };
+      const req = d.payment('TXNRAFTEVICT1');
       const send = () => sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, { ...req }, 10_000);
-      const ask = async (): Promise<RespPay> => {
-        const p = send();
-        await timers.runUntil(timers.now() + 3000);
-        return p;
-      };
-      const opening = (await sys.ledger.account(payer![1].account))!.availablePaise;
+      const ask = () => d.ask(req);
+      const opening = (await sys.ledger.account(d.payer.account))!.availablePaise;
       expect((await ask()).status).toBe('SUCCESS');
       const states = () => sys.switches!.replicas.map((r) => r.log.state);
       // Inside the window: kept everywhere.
@@ -167,7 +137,7 @@ describe('switch on Raft: a repeat of an evicted payment', () => {
       expect(await fromStandby).toMatchObject({ status: 'DECLINED', code: 'U01' });
       expect(await ask()).toMatchObject({ status: 'DECLINED', code: 'U01' });
       expect(sys.switchNode.registered).toBe(0);
-      expect((await sys.ledger.account(payer![1].account))!.availablePaise).toBe(opening - 12_345);
+      expect((await sys.ledger.account(d.payer.account))!.availablePaise).toBe(opening - 12_345);
 
       await sys.stop();
       const back = await readBackAndCheck(sys, topology);
@@ -175,7 +145,7 @@ describe('switch on Raft: a repeat of an evicted payment', () => {
       expect(sys.settled.txns).toBe(1); // the replicas that applied it later did not fold it again
       expect(back.invariants.filter((i) => !i.ok)).toEqual([]);
     } finally {
-      exit();
+      d.exit();
     }
   });
 });

@@ -1,13 +1,8 @@
-import { join } from 'node:path';
-import { loadScenario, type RunResult, type Scenario } from '../../libs/scenarios/src';
-import { EmbeddedSystem, runScenario, virtualClock } from '../../libs/runtime/src';
-import { buildTopology } from '../../libs/scenarios/src/topology';
-import { installVirtualGlobalClock } from '../../libs/resilience/src/virtual-global-clock';
-import { VirtualTimers } from '../../libs/sim/src/virtual-timers';
-import { TOPICS } from '../../libs/transport/src/topics';
-import type { ReqPay, RespPay } from '../../libs/domain/src';
+import type { RunResult } from '../../libs/scenarios/src';
+import { runScenario, virtualClock } from '../../libs/runtime/src';
+import type { RespPay } from '../../libs/domain/src';
+import { directSwitch, leaderKill } from './direct-switch';
 
-const SMOKE = join(__dirname, '../../scenarios/smoke.yaml');
 const SEEDS = Number(process.env.FAILOVER_SEEDS ?? 6);
 
 interface Failover {
@@ -17,21 +12,15 @@ interface Failover {
   gapMs: number | null;
 }
 
-function leaderKill(seed: number, protocol: 'upi' | 'classic-2pc'): Scenario {
-  const base = loadScenario(SMOKE, { seed, durationSec: 8 });
-  return {
-    ...base,
-    topology: { ...base.topology, switch: { ...base.topology.switch, protocol } },
-    faults: [...base.faults, { atSec: 3 + (seed % 4) * 0.37, durationSec: 2, kind: 'switch-leader-kill' }],
-  };
-}
+const kill = (seed: number, protocol: 'upi' | 'classic-2pc') =>
+  leaderKill(seed, protocol, { durationSec: 8, atSec: 3 + (seed % 4) * 0.37 });
 
 describe('switch on Raft: killing the leader mid-load (virtual clock)', () => {
   test.each(['upi', 'classic-2pc'] as const)(
     'a new leader takes over and every invariant holds (%s)',
     async (protocol) => {
       for (let seed = 1; seed <= SEEDS; seed++) {
-        const r: RunResult = await runScenario(leaderKill(seed, protocol), {
+        const r: RunResult = await runScenario(kill(seed, protocol), {
           clock: virtualClock(),
           mode: 'embedded',
         });
@@ -61,7 +50,7 @@ describe('switch on Raft across regions: replicas 25-75 ms apart', () => {
   // back took the replica that applied the most and the drain waited out leaderless gaps).
   test.each([2, 3, 4])('every invariant holds after the leader is killed (upi, seed %i)', async (seed) => {
     const clock = virtualClock();
-    const r: RunResult = await runScenario(leaderKill(seed, 'upi'), {
+    const r: RunResult = await runScenario(kill(seed, 'upi'), {
       clock,
       mode: 'embedded',
       onStarted: (system) =>
@@ -79,77 +68,35 @@ describe('switch on Raft across regions: replicas 25-75 ms apart', () => {
 
 describe('switch on Raft: the registry survives the leader', () => {
   test('a ReqPay repeated to the new leader gets the first answer and debits once', async () => {
-    const timers = new VirtualTimers();
-    const exit = installVirtualGlobalClock(timers);
+    const d = await directSwitch(11, 3);
     try {
-      const scenario = loadScenario(SMOKE, { seed: 11, durationSec: 5 });
-      const topology = buildTopology(scenario);
-      const sys = await EmbeddedSystem.start({ scenario, topology, timers, switchReplicas: 3 });
-      const [payer, payee] = [...topology.directory].filter(
-        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
-      );
-      const req: ReqPay = {
-        type: 'ReqPay',
-        txnId: 'TXNDUP0000001',
-        pspId: 'PHONEPE',
-        payerVpa: payer![0],
-        payeeVpa: payee![0],
-        amountPaise: 12_345,
-        category: 'P2P',
-        initiation: 'CUSTOMER',
-        createdAt: timers.now(),
-      };
-      const ask = async (): Promise<RespPay> => {
-        const p = sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, { ...req }, 10_000);
-        await timers.runUntil(timers.now() + 3000);
-        return p;
-      };
-      const before = await sys.ledger.account(payer![1].account);
-      const first = await ask();
+      const { sys } = d;
+      const req = d.payment('TXNDUP0000001');
+      const before = await sys.ledger.account(d.payer.account);
+      const first = await d.ask(req);
       expect(first.status).toBe('SUCCESS');
       const killed = await sys.switches!.killLeader();
       expect(killed).not.toBeNull();
-      const again = await ask();
+      const again = await d.ask(req);
       expect(sys.switches!.leader()!.id).not.toBe(killed);
       expect(again).toEqual(first);
       expect(sys.switchNode.registered).toBe(1);
-      const after = await sys.ledger.account(payer![1].account);
+      const after = await sys.ledger.account(d.payer.account);
       expect(before!.availablePaise - after!.availablePaise).toBe(12_345);
       await sys.stop();
     } finally {
-      exit();
+      d.exit();
     }
   });
 });
 
 describe('switch on Raft: what a new leader answers again', () => {
   test('only settled ReqPays whose PSP may still wait (pspWaitMs) are answered again, not the whole standby', async () => {
-    const timers = new VirtualTimers();
-    const exit = installVirtualGlobalClock(timers);
+    const d = await directSwitch(12, 3);
     try {
-      const scenario = loadScenario(SMOKE, { seed: 12, durationSec: 5 });
-      const topology = buildTopology(scenario);
-      const waitMs = topology.switch.pspWaitMs;
-      const sys = await EmbeddedSystem.start({ scenario, topology, timers, switchReplicas: 3 });
-      const [payer, payee] = [...topology.directory].filter(
-        ([, d], i, all) => i === 0 || d.bank !== all[0]![1].bank,
-      );
-      const pay = async (txnId: string): Promise<RespPay> => {
-        const req: ReqPay = {
-          type: 'ReqPay',
-          txnId,
-          pspId: 'PHONEPE',
-          payerVpa: payer![0],
-          payeeVpa: payee![0],
-          amountPaise: 1_000,
-          category: 'P2P',
-          initiation: 'CUSTOMER',
-          createdAt: timers.now(),
-        };
-        const p = sys.bus.request<ReqPay, RespPay>(TOPICS.reqPay, req.payerVpa, req, 10_000);
-        await timers.runUntil(timers.now() + 600);
-        return p;
-      };
+      const { sys, timers } = d;
+      const waitMs = d.topology.switch.pspWaitMs;
+      const pay = (txnId: string) => d.ask(d.payment(txnId, 1_000), 600);
       expect((await pay('TXNOLD0000001')).status).toBe('SUCCESS');
       // The first payment's PSP stopped waiting long ago; the second's may still wait.
       await timers.runUntil(timers.now() + waitMs * 3);
@@ -165,7 +112,7 @@ describe('switch on Raft: what a new leader answers again', () => {
       replies.mockRestore();
       await sys.stop();
     } finally {
-      exit();
+      d.exit();
     }
   });
 });
