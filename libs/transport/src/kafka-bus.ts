@@ -93,10 +93,13 @@ interface Sub {
   readonly group: string;
   /** The Kafka consumer group id: `<group>@<topic>`, see kafkaGroupId. */
   readonly groupId: string;
-  readonly consumer: Consumer;
+  readonly handler: BatchHandler;
+  readonly startAtLatest: boolean;
+  /** The current kafkajs consumer: replaced when kafkajs gives one up (see `onCrash`). */
+  consumer: Consumer;
   /** Set by close(): no handler call starts after this. */
   closed: boolean;
-  /** consumer.run(): resolves after the first join (or crash). */
+  /** Starting (or recreating) the current consumer: resolves after its first join (or crash). */
   running: Promise<void>;
   stopping: Promise<void> | null;
   /** Bumped on every GROUP_JOIN. */
@@ -105,11 +108,22 @@ interface Sub {
   readonly positioned: Set<number>;
   readonly commits: SerialBatcher<{ partition: number; offset: string }>;
   commitFn: EachBatchPayload['commitOffsetsIfNecessary'] | null;
+  /** Resolves the `subscribe` waiting for the first join. */
+  joined: () => void;
   /** Rejects a `subscribe` still waiting for its join (the subscription or bus was closed). */
   abortJoin: (err: unknown) => void;
+  /** `subscribe` resolved: from then on a consumer kafkajs gives up on is replaced. */
+  started: boolean;
+  /** Recreations since the last join: the backoff's exponent. */
+  recreates: number;
+  /** Ends the wait before a recreation early (close). */
+  wake: (() => void) | null;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+/** Backoff before recreating a consumer kafkajs gave up on: doubling from the first to the cap. */
+const RECREATE_FIRST_MS = 500;
+const RECREATE_MAX_MS = 5000;
 
 /**
  * The Bus on Apache Kafka (kafkajs 2.2.4), with the semantics of bus.ts; passes the same contract
@@ -127,6 +141,8 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  *   partition that changes hands resumes where it was (kafkajs alone would reset it to 'latest' at
  *   the new owner's first fetch, losing what was published in between).
  * - `subscribe` resolves once the member has joined, has its assignment, and those positions exist.
+ * - After a broker outage: a consumer kafkajs will not restart is replaced (`onCrash`), and so is
+ *   the producer when the restarted broker lost its sequence state (`produce`).
  * - Request/reply: each bus owns `_reply.<instanceId>` (1 partition, created at start); requests
  *   carry `correlation-id` and `reply-to` headers; replies go to that topic keyed by correlation id.
  */
@@ -135,7 +151,9 @@ export class KafkaBus implements Bus {
   readonly replyTopic: string;
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  /** Replaced when the broker lost its sequence state (see `produce`). */
+  private producer: Producer;
+  private readonly newProducer: () => Producer;
   private readonly batcher: SerialBatcher<TopicMessages>;
   private readonly partitions: number;
   private readonly replicationFactor: number;
@@ -216,13 +234,15 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2, as the Java client
-      retry: { retries: publishRetries, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
+    this.newProducer = () =>
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner, // murmur2, as the Java client
+        retry: { retries: publishRetries, initialRetryTime: 100, maxRetryTime: 2000 },
+      });
+    this.producer = this.newProducer();
     this.batcher = new SerialBatcher((items) => this.produce(items), lingerMs);
   }
 
@@ -361,10 +381,29 @@ export class KafkaBus implements Bus {
       if (list) for (const m of it.messages) list.push(m);
       else byTopic.set(it.topic, [...it.messages]);
     }
-    await this.producer.sendBatch({
+    const batch = {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    };
+    try {
+      await this.producer.sendBatch(batch);
+    } catch (err) {
+      if (!lostProducerState(err)) throw err;
+      // A broker that restarted after kill -9 may have lost this producer id's last sequence
+      // numbers: it then refuses every later batch of the id (OUT_OF_ORDER_SEQUENCE_NUMBER), and
+      // kafkajs keeps the id forever. A new producer gets a new id. Resending may duplicate what
+      // the broker did keep: at-least-once, as any redelivery.
+      this.log('warn', `producer state lost on the broker (${(err as Error).message}): new producer`);
+      const old = this.producer;
+      const next = this.newProducer();
+      await next.connect().catch(async (e: unknown) => {
+        await next.disconnect().catch(() => undefined);
+        throw e; // this publish fails; the next one meets the old producer's error and tries again
+      });
+      this.producer = next;
+      await old.disconnect().catch(() => undefined);
+      await this.producer.sendBatch(batch);
+    }
   }
 
   /** Creates the topic once (an existing topic is fine); topics are never auto-created. */
@@ -463,8 +502,57 @@ export class KafkaBus implements Bus {
     startAtLatest: boolean,
   ): Promise<Sub> {
     if (this.closed) throw new BusClosedError('subscribe');
-    const consumer = this.kafka.consumer({
+    const sub: Sub = {
+      topic,
+      group,
       groupId,
+      handler,
+      startAtLatest,
+      consumer: null as unknown as Consumer, // set just below: its callbacks need `sub`
+      closed: false,
+      running: Promise.resolve(),
+      stopping: null,
+      generation: 0,
+      positioned: new Set(),
+      commits: new SerialBatcher((items) => this.commit(sub, items), this.commitLingerMs),
+      commitFn: null,
+      joined: () => undefined,
+      abortJoin: () => undefined,
+      started: false,
+      recreates: 0,
+      wake: null,
+    };
+    const ready = new Promise<void>((resolve, reject) => {
+      sub.joined = resolve;
+      sub.abortJoin = reject;
+    });
+    sub.consumer = this.newConsumer(sub);
+    this.subs.add(sub);
+
+    try {
+      // One promise for the whole start-up, so a close() meanwhile waits for it before disconnecting
+      // (kafkajs would otherwise connect or join after the disconnect and leak the consumer).
+      sub.running = this.runConsumer(sub, sub.consumer);
+      sub.running.catch(sub.abortJoin); // e.g. the broker refused the connection
+      await withTimeout(
+        ready,
+        this.joinTimeoutMs,
+        () =>
+          new Error(`subscribe ${topic}/${group}: no partition assignment within ${this.joinTimeoutMs} ms`),
+      );
+      if (this.closed) throw new BusClosedError('subscribe');
+      sub.started = true;
+      return sub;
+    } catch (err) {
+      await this.stopConsumer(sub);
+      throw err;
+    }
+  }
+
+  /** A kafkajs consumer for the subscription, its join and crash handlers attached. */
+  private newConsumer(sub: Sub): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: sub.groupId,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
       maxWaitTimeInMs: this.maxWaitTimeMs,
@@ -478,75 +566,92 @@ export class KafkaBus implements Bus {
         restartOnFailure: async () => !sub.closed && !this.closed,
       },
     });
-    const sub: Sub = {
-      topic,
-      group,
-      groupId,
-      consumer,
-      closed: false,
-      running: Promise.resolve(),
-      stopping: null,
-      generation: 0,
-      positioned: new Set(),
-      commits: new SerialBatcher((items) => this.commit(sub, items), this.commitLingerMs),
-      commitFn: null,
-      abortJoin: () => undefined,
-    };
-    this.subs.add(sub);
-
-    let joined!: () => void;
-    let failed!: (err: unknown) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      joined = resolve;
-      failed = reject;
-    });
-    sub.abortJoin = failed;
+    const { topic } = sub;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      sub.recreates = 0;
       const generation = ++sub.generation;
       const assigned = e.payload.memberAssignment[topic] ?? [];
-      const unknown = startAtLatest ? assigned.filter((p) => !sub.positioned.has(p)) : [];
+      const unknown = sub.startAtLatest ? assigned.filter((p) => !sub.positioned.has(p)) : [];
       if (unknown.length === 0) {
-        joined();
+        sub.joined();
         return;
       }
       // Paused synchronously, before the runner's first fetch of this generation.
       consumer.pause([{ topic, partitions: unknown }]);
       void this.positionAtEnd(sub, unknown, generation).then((done) => {
-        if (done) joined();
-      }, failed);
+        if (done) sub.joined();
+      }, sub.abortJoin);
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      failed(e.payload.error);
-      if (!sub.closed) this.log('error', `consumer ${topic}/${group} crashed: ${e.payload.error.message}`);
-    });
+    consumer.on(consumer.events.CRASH, (e) => this.onCrash(sub, consumer, e.payload));
+    return consumer;
+  }
 
-    try {
-      // One promise for the whole start-up, so a close() meanwhile waits for it before disconnecting
-      // (kafkajs would otherwise connect or join after the disconnect and leak the consumer).
-      sub.running = (async () => {
-        await consumer.connect();
-        if (sub.closed) return;
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        if (sub.closed) return;
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: this.concurrency,
-          eachBatch: (payload) => this.onBatch(sub, handler, payload),
-        });
-      })();
-      sub.running.catch(failed); // e.g. the broker refused the connection
-      await withTimeout(
-        ready,
-        this.joinTimeoutMs,
-        () =>
-          new Error(`subscribe ${topic}/${group}: no partition assignment within ${this.joinTimeoutMs} ms`),
-      );
-      if (this.closed) throw new BusClosedError('subscribe');
-      return sub;
-    } catch (err) {
-      await this.stopConsumer(sub);
-      throw err;
+  /** Connects, subscribes and runs the consumer: resolves after its first join (or crash). */
+  private async runConsumer(sub: Sub, consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    if (sub.closed) return;
+    await consumer.subscribe({ topics: [sub.topic], fromBeginning: true });
+    if (sub.closed) return;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.concurrency,
+      eachBatch: (payload) => this.onBatch(sub, sub.handler, payload),
+    });
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only when the error is retriable. Some are not although a
+   * broker outage causes them (KafkaJSGroupCoordinatorNotFound when the coordinator lookup meets a
+   * dead connection, as in a broker kill -9): that consumer is gone for good, and its subscription
+   * would silently read nothing again. So the bus makes a new one (same group: it resumes from the
+   * committed offsets, at-least-once as before), after a backoff, until one joins or it is closed.
+   */
+  private onCrash(sub: Sub, consumer: Consumer, e: { error: Error; restart: boolean }): void {
+    sub.abortJoin(e.error); // a subscribe still waiting for its first join fails (its caller retries)
+    if (sub.closed || this.closed || consumer !== sub.consumer) return;
+    const what = `consumer ${sub.topic}/${sub.group} crashed: ${e.error.message}`;
+    if (e.restart || !sub.started) {
+      this.log('error', what);
+      return;
+    }
+    sub.generation++; // its positioning, if any, stops: the new consumer's join redoes it
+    const delayMs = this.recreateDelay(sub);
+    this.log('error', `${what}; kafkajs will not restart it: a new consumer in ${delayMs} ms`);
+    sub.running = this.recreate(sub, delayMs);
+  }
+
+  private recreateDelay(sub: Sub): number {
+    return Math.min(RECREATE_MAX_MS, RECREATE_FIRST_MS * 2 ** Math.min(sub.recreates++, 16));
+  }
+
+  private async recreate(sub: Sub, delayMs: number): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        sub.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      sub.wake = null;
+      if (sub.closed || this.closed) return;
+      const consumer = this.newConsumer(sub);
+      sub.consumer = consumer;
+      try {
+        // Resolves once it joined, or crashed again (then onCrash decides what follows).
+        await this.runConsumer(sub, consumer);
+        return;
+      } catch (err) {
+        // E.g. the broker still refuses connections: try again later.
+        if (sub.closed || this.closed) return;
+        await consumer.disconnect().catch(() => undefined);
+        delayMs = this.recreateDelay(sub);
+        this.log(
+          'warn',
+          `new consumer for ${sub.topic}/${sub.group} failed to start: ${(err as Error).message}; next try in ${delayMs} ms`,
+        );
+      }
     }
   }
 
@@ -650,7 +755,13 @@ export class KafkaBus implements Bus {
       sub.closed = true;
       sub.abortJoin(new BusClosedError('subscribe'));
       sub.stopping = (async () => {
-        await sub.running.catch(() => undefined); // stopping mid-join leaves kafkajs half started
+        // Stopping mid-join leaves kafkajs half started; a pending recreation ends at once (wake),
+        // one under way finishes starting its consumer, which is then the one disconnected below.
+        for (let r = sub.running; ; r = sub.running) {
+          sub.wake?.();
+          await r.catch(() => undefined);
+          if (r === sub.running) break;
+        }
         await sub.commits.drain();
         await sub.consumer
           .disconnect()
@@ -683,6 +794,14 @@ function requireTopic(topic: unknown): void {
   if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) {
     throw new TypeError(`topic must be 1–249 characters of [a-zA-Z0-9._-], got ${JSON.stringify(topic)}`);
   }
+}
+
+/** The broker no longer knows this idempotent producer's sequence (kafkajs wraps it in its retry errors). */
+function lostProducerState(err: unknown): boolean {
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || e.type === 'UNKNOWN_PRODUCER_ID') return true;
+  }
+  return false;
 }
 
 function sleep(ms: number): Promise<void> {

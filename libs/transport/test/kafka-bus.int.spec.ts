@@ -227,6 +227,52 @@ describe('KafkaBus specifics', () => {
     await expect(b.ensureTopics(['bad topic'])).rejects.toThrow(/topic/);
   });
 
+  // kafkajs restarts a crashed consumer only after a retriable error. A broker kill -9 can also end
+  // one with a non-retriable KafkaJSGroupCoordinatorNotFound (seen in the live broker-restart test),
+  // but not on cue; a TypeError escaping the batch path (here from the lag hook) is the same kind of
+  // crash, on cue: kafkajs reports restart=false and never runs that consumer again.
+  const NO_RESTART = /crashed: lag hook broke; kafkajs will not restart it: a new consumer in \d+ ms/;
+  const breaksOnce = () => {
+    let broken = false;
+    return () => {
+      if (broken) return;
+      broken = true;
+      throw new TypeError('lag hook broke');
+    };
+  };
+
+  it('replaces a consumer kafkajs will not restart: the batch is delivered again and reading goes on', async () => {
+    const lines: KafkaLogLine[] = [];
+    const b = bus({ log: (l) => lines.push(l), onConsumerLag: breaksOnce() });
+    const topic = fresh('recreate');
+    const got: number[] = [];
+    await b.subscribe<number>(topic, fresh('g'), async (batch) => {
+      for (const e of batch) got.push(e.value);
+    });
+    await b.publish(topic, [{ key: 'k', value: 1 }]);
+    await until(() => got.length >= 1);
+    expect(got).toEqual([1]); // the crashed batch was never handed over, so never committed
+    expect(lines.filter((l) => NO_RESTART.test(l.message))).toHaveLength(1);
+    await b.publish(topic, [{ key: 'k', value: 2 }]);
+    await until(() => got.length >= 2);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('close() while a replacement consumer is pending makes none', async () => {
+    const lines: KafkaLogLine[] = [];
+    const b = bus({ log: (l) => lines.push(l), onConsumerLag: breaksOnce() });
+    const made = jest.spyOn((b as unknown as { kafka: { consumer: () => unknown } }).kafka, 'consumer');
+    const topic = fresh('recreate-close');
+    await b.subscribe<number>(topic, fresh('g'), async () => undefined);
+    await b.publish(topic, [{ key: 'k', value: 1 }]);
+    await until(() => lines.some((l) => NO_RESTART.test(l.message)));
+    expect(lines.filter((l) => NO_RESTART.test(l.message))).toHaveLength(1);
+    await b.close();
+    await sleep(1500); // past the replacement's first backoff
+    expect(made).toHaveBeenCalledTimes(1); // the original only
+    made.mockRestore();
+  });
+
   it('rejects bad input with clear errors and stays usable', async () => {
     const b = bus();
     const topic = fresh('bad');
