@@ -26,7 +26,7 @@ describe('LatencyHistogram', () => {
     }
   });
 
-  test('every value from 0.01 ms to an hour lands within 0.8 % of its bucket estimate', () => {
+  test('every value from 1.28 ms to an hour lands within 0.1 % (plus the 0.01 ms rounding) of its estimate', () => {
     let worst = 0;
     for (let v = 1.28; v < 3.6e6; v *= 1.0013) {
       const h = new LatencyHistogram();
@@ -35,8 +35,8 @@ describe('LatencyHistogram', () => {
       const got = h.percentile(0.5);
       worst = Math.max(worst, Math.abs(got - v) / v);
     }
-    expect(worst).toBeLessThan(0.008 + 0.005 / 1.28);
-    expect(worst).toBeGreaterThan(0); // a log-linear estimate, not an exact one
+    expect(worst).toBeLessThan(0.001 + 0.005 / 1.28);
+    expect(worst).toBeGreaterThan(0); // a bucketed estimate, not an exact one
   });
 
   test('empty, one value, reset', () => {

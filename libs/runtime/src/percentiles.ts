@@ -1,3 +1,5 @@
+import { build, type Histogram } from 'hdr-histogram-js';
+
 /** Exact percentiles by nearest rank over a sample (sorted in place). */
 export interface LatencySummary {
   readonly count: number;
@@ -39,17 +41,19 @@ function round(x: number): number {
 }
 
 /**
- * Log-linear latency histogram (HDR-style) of fixed size: in 0.01 ms units (the precision results
- * are rounded to), values below 1.28 ms get buckets 0.01 ms wide; above, every power of two is split
- * into 64 buckets, so a bucket spans at most 1/64 of its lower bound and its midpoint is within
- * 0.8 % of any value in it (±0.005 ms below 1.28 ms). Count, mean and max stay exact; percentiles are the
- * nearest-rank bucket's midpoint, clamped to the observed min and max. Deterministic, so a seeded
- * run gives the same bytes; memory does not grow with the number of samples.
+ * A latency histogram of bounded size (HdrHistogram, 3 significant digits, in 0.01 ms units: the
+ * precision results are rounded to), so a run's memory does not grow with its payments. Count,
+ * mean and max stay exact; percentiles are HdrHistogram's nearest-rank estimates (within 0.1 %),
+ * clamped to the observed min and max. Deterministic: a seeded run gives the same bytes.
  */
 export class LatencyHistogram {
-  private counts = new Float64Array(64 * 8);
-  /** Highest bucket index used (for cheap iteration and reset). */
-  private top = -1;
+  private readonly h: Histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2 * 60_000 * UNITS_PER_MS,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+    useWebAssembly: false,
+  });
   private n = 0;
   private sum = 0;
   private lo = Infinity;
@@ -60,14 +64,7 @@ export class LatencyHistogram {
   }
 
   record(ms: number): void {
-    const i = bucketOf(ms);
-    if (i >= this.counts.length) {
-      const grown = new Float64Array(Math.max(i + 1, this.counts.length * 2));
-      grown.set(this.counts);
-      this.counts = grown;
-    }
-    this.counts[i]!++;
-    if (i > this.top) this.top = i;
+    this.h.recordValue(Math.max(0, Math.round(ms * UNITS_PER_MS)));
     this.n++;
     this.sum += ms;
     if (ms < this.lo) this.lo = ms;
@@ -77,13 +74,8 @@ export class LatencyHistogram {
   /** Nearest-rank percentile estimate (0 when empty), rounded as `percentile` rounds. */
   percentile(q: number): number {
     if (this.n === 0) return 0;
-    const rank = Math.min(this.n, Math.max(1, Math.ceil(q * this.n)));
-    let seen = 0;
-    for (let i = 0; i <= this.top; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return round(Math.min(this.hi, Math.max(this.lo, midpointOf(i))));
-    }
-    return round(this.hi);
+    const v = this.h.getValueAtPercentile(q * 100) / UNITS_PER_MS;
+    return round(Math.min(this.hi, Math.max(this.lo, v)));
   }
 
   summary(): LatencySummary {
@@ -100,8 +92,7 @@ export class LatencyHistogram {
 
   /** Empties the histogram, keeping its buckets' memory. */
   reset(): void {
-    this.counts.fill(0, 0, this.top + 1);
-    this.top = -1;
+    this.h.reset();
     this.n = 0;
     this.sum = 0;
     this.lo = Infinity;
@@ -109,19 +100,5 @@ export class LatencyHistogram {
   }
 }
 
-const SUB = 64;
-
-function bucketOf(ms: number): number {
-  const x = Math.max(0, ms * 100);
-  if (x < 2 * SUB) return Math.floor(x);
-  const e = Math.floor(Math.log2(x)) - 6; // x / 2^e lies in [64, 128)
-  return e * SUB + Math.floor(x / 2 ** e);
-}
-
-/** The middle of bucket `i`, in ms. */
-function midpointOf(i: number): number {
-  if (i < 2 * SUB) return (i + 0.5) / 100;
-  const e = Math.floor(i / SUB) - 1;
-  const m = i - e * SUB; // in [64, 128)
-  return ((m + 0.5) * 2 ** e) / 100;
-}
+/** Histogram units per millisecond: results carry latencies to 0.01 ms. */
+const UNITS_PER_MS = 100;

@@ -40,7 +40,7 @@ interface Bucket {
 /**
  * Counts what a load generator sees, request by request: offered, answered, outcome, latency.
  * Times are ms on the run's clock, relative to the run's start. Latencies go into fixed-size
- * histograms (percentiles within 1 %), so memory does not grow with the number of payments.
+ * histograms (percentiles within 0.1 %), so memory does not grow with the number of payments.
  */
 export class RunRecorder {
   private readonly buckets: Bucket[] = [];
