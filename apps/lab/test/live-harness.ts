@@ -124,12 +124,17 @@ export function expectInvariants(result: RunResult): void {
   expect(result.settlement.sum).toBe(0);
 }
 
-/** How many times a log file says `marker` (counts starts of a restarted process). */
-export function countInLog(file: string, marker: RegExp): number {
-  if (!existsSync(file)) return 0;
+/** The lines of a log file that say `marker`, in order (e.g. each start of a restarted process). */
+export function linesInLog(file: string, marker: RegExp): string[] {
+  if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => marker.test(l)).length;
+    .filter((l) => marker.test(l));
+}
+
+/** How many times a log file says `marker`. */
+export function countInLog(file: string, marker: RegExp): number {
+  return linesInLog(file, marker).length;
 }
 
 /** One line per run for the test output: what was offered, answered, and how. */
