@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { buildTopology } from '../../../../libs/scenarios/src/topology';
 import type { LiveTargets } from '../../../../libs/runtime/src/run-live';
-import { infra, isOurs, spawnDetached, stopPid, waitHealthy } from './processes';
+import { infra, isOurs, sleep, spawnDetached, stopPid, waitHealthy } from './processes';
 import {
   readState,
   stackDir,
@@ -472,10 +472,11 @@ async function healthy(c: ComponentState, ms: number): Promise<void> {
 }
 
 /**
- * Waits for health; a process that exited during its start gets one more try. On a broker started a
- * moment ago, processes creating their topics at once can be refused metadata ("This server does not
- * host this topic-partition") and stop; the second start finds the topics. Starting is idempotent
- * (bank accounts are opened only if absent), so a retry is safe; a second failure is reported.
+ * Waits for health; a process that exited during its start is started again, up to
+ * START_ATTEMPTS times with a growing pause. On a broker started (or restarted) a moment ago,
+ * processes creating their topics at once can be refused metadata ("This server does not host this
+ * topic-partition") and stop until the broker has loaded its partitions. Starting is idempotent
+ * (bank accounts are opened only if absent), so a retry is safe; the last failure is reported.
  */
 async function healthyOrRetry(
   root: string,
@@ -484,17 +485,25 @@ async function healthyOrRetry(
   ms: number,
   log: (l: string) => void,
 ): Promise<void> {
-  try {
-    await healthy(c, ms);
-  } catch (err) {
-    if (isOurs(c.pid, scriptOf(root, c.app))) throw err; // alive but not healthy: no retry
-    log(
-      `${c.name} exited during its start (${err instanceof Error ? err.message : String(err)}); starting it again`,
-    );
-    start(root, state, c);
-    await healthy(c, ms);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await healthy(c, ms);
+      return;
+    } catch (err) {
+      if (isOurs(c.pid, scriptOf(root, c.app))) throw err; // alive but not healthy: no retry
+      if (attempt >= START_ATTEMPTS) throw err;
+      const pauseMs = 500 * 2 ** (attempt - 1);
+      log(
+        `${c.name} exited during its start (${err instanceof Error ? err.message : String(err)}); starting it again in ${pauseMs} ms`,
+      );
+      await sleep(pauseMs);
+      start(root, state, c);
+    }
   }
 }
+
+/** Starts of a process that keeps exiting during its start before the stack gives up on it. */
+const START_ATTEMPTS = 5;
 
 function mustState(root: string): StackState {
   const s = readState(root);
