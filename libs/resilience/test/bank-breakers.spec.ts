@@ -17,7 +17,7 @@ const SETTINGS = {
   capacity: 0,
 };
 
-/** Lets opossum's promise callbacks run (its state follows a settled leg in a microtask). */
+/** Lets timers due now and promise callbacks run (opossum's reset timer, its rejected calls). */
 const settle = () => jest.advanceTimersByTimeAsync(0);
 
 let seq = 0;
@@ -43,6 +43,18 @@ describe('BankBreakers (opossum per destination bank)', () => {
   afterEach(() => {
     breakers.shutdown();
     jest.useRealTimers();
+  });
+
+  it('counts a leg and moves the breaker inside record(), before any microtask runs', () => {
+    for (let i = 1; i <= SETTINGS.volumeThreshold; i++) {
+      const id = `sync${i}`;
+      expect(breakers.admit('HDFC', id)).toBe(true);
+      expect(breakers.record('HDFC', id, 'technical')).toBe(true);
+      expect(breakers.breaker('HDFC').stats().failures).toBe(i);
+    }
+    // No await since the first admit: the opening happened synchronously.
+    expect(breakers.breaker('HDFC').state).toBe('open');
+    expect(breakers.admit('HDFC', 'sync-late')).toBe(false);
   });
 
   it('opens a failing bank within the volume threshold, and leaves other banks alone', async () => {
@@ -120,6 +132,31 @@ describe('BankBreakers (opossum per destination bank)', () => {
     expect(breakers.record('AXIS', 'slow0', 'ok')).toBe(false);
   });
 
+  it('times out each leg exactly timeoutMs after its own admission, as opossum would', () => {
+    const b = breakers.breaker('UCO');
+    expect(b.admit('a')).toBe(true);
+    jest.advanceTimersByTime(300);
+    expect(b.admit('b')).toBe(true);
+    jest.advanceTimersByTime(300);
+    expect(b.admit('c')).toBe(true);
+    expect(b.record('b', 'ok')).toBe(true); // answered in time: never times out
+    jest.advanceTimersByTime(SETTINGS.timeoutMs - 600 - 1);
+    expect(b.inFlight).toBe(2);
+    jest.advanceTimersByTime(1); // a's deadline
+    expect(b.inFlight).toBe(1);
+    expect(b.stats().timeouts).toBe(1);
+    jest.advanceTimersByTime(599);
+    expect(b.inFlight).toBe(1);
+    jest.advanceTimersByTime(1); // c's deadline
+    expect(b.inFlight).toBe(0);
+    expect(b.stats()).toMatchObject({ timeouts: 2, failures: 2, successes: 1 });
+    expect(b.record('c', 'ok')).toBe(false);
+    // A leg admitted after the last sweep gets its own deadline.
+    expect(b.admit('d')).toBe(true);
+    jest.advanceTimersByTime(SETTINGS.timeoutMs);
+    expect(b.stats().timeouts).toBe(3);
+  });
+
   it('forgets failures that slid out of the rolling window', async () => {
     for (let i = 0; i < SETTINGS.volumeThreshold - 1; i++) await leg(breakers, 'PNB', 'technical');
     jest.advanceTimersByTime(SETTINGS.rollingCountTimeoutMs);
@@ -156,9 +193,20 @@ describe('BankBreakers (opossum per destination bank)', () => {
     expect(await value('upi_breaker_state', { to: 'HDFC' })).toBe(0);
     expect(await value('upi_breaker_events_total', { to: 'HDFC', event: 'close' })).toBe(1);
 
+    expect(breakers.admit('IDBI', 'never-answered')).toBe(true);
+    jest.advanceTimersByTime(SETTINGS.timeoutMs);
+    expect(await value('upi_breaker_events_total', { to: 'IDBI', event: 'timeout' })).toBe(1);
+    expect(await value('upi_breaker_events_total', { to: 'IDBI', event: 'failure' })).toBe(1);
+
     const text = await registry.metrics();
     expect(text).toContain(
       'upi_breaker_leg_latency_seconds_count{from="switch",to="HDFC",outcome="failure"} 10',
+    );
+    expect(text).toContain(
+      'upi_breaker_leg_latency_seconds_count{from="switch",to="IDBI",outcome="timeout"} 1',
+    );
+    expect(text).toContain(
+      'upi_breaker_leg_latency_seconds_sum{from="switch",to="IDBI",outcome="timeout"} 2',
     );
   });
 
