@@ -237,6 +237,12 @@ async function runOnClock(scenario: Scenario, opts: RunOptions): Promise<RunResu
         ? {
             switchReplicas: {
               replicas: system.switches.replicas.length,
+              // Who won each election, and where: with regions, the switch's place on the bus follows it.
+              leaders: system.switches.leaderships.map((l) => ({
+                id: l.id,
+                region: system.switches!.replicas[l.id - 1]!.region,
+                atMs: l.atMs - t0,
+              })),
               failovers: system.switches.failovers().map((f) => ({ ...f, atMs: f.atMs - t0 })),
             },
           }

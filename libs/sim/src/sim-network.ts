@@ -50,6 +50,15 @@ export class SimNetwork {
   private commitMs = 0;
   /** The real Raft replicas run (`--raft`): their messages carry the quorum round trip. */
   private raftRuns = false;
+  /**
+   * With real replicas: who won each election, and replica i's region and scenario id (the i-th
+   * `switchReplicas` entry; none past the named ones).
+   */
+  private raft: {
+    readonly leaderships: readonly { readonly id: number }[];
+    readonly regions: readonly string[];
+    readonly ids: readonly (string | undefined)[];
+  } | null = null;
   private clock: { readonly timers: Timers; readonly t0: number } | null = null;
   readonly log: NetworkLogEntry[] = [];
 
@@ -89,7 +98,10 @@ export class SimNetwork {
     } else {
       [from, to] = this.ends(topic, value);
       // A degraded primary: each payment takes that much longer to get through the switch.
-      if (topic === TOPICS.reqPay && this.primary) extra = this.replicaExtraMs.get(this.primary.id) ?? 0;
+      if (topic === TOPICS.reqPay) {
+        const id = this.switchId();
+        if (id !== undefined) extra = this.replicaExtraMs.get(id) ?? 0;
+      }
     }
     return this.between(from, to) + this.transport(via) + extra;
   };
@@ -114,6 +126,11 @@ export class SimNetwork {
       const named = this.scenario.network?.switchReplicas ?? [];
       const regions = system.switches.replicas.map((_, i) => named[i]?.region ?? this.defaultRegion);
       system.switches.placeIn(regions, (a, b) => this.between(a, b));
+      this.raft = {
+        leaderships: system.switches.leaderships,
+        regions,
+        ids: regions.map((_, i) => named[i]?.id),
+      };
       this.raftRuns = true;
       this.updateCommit();
     }
@@ -178,8 +195,29 @@ export class SimNetwork {
     this.commitMs = fsync + (rtts.length ? Math.min(...rtts) : 0);
   }
 
+  /**
+   * The switch replica that answers now: with real replicas the one Raft elected last (a killed
+   * leader stays the address until the next election, as a client's would); otherwise, and before
+   * the first election, the modelled primary (`failover` events).
+   */
+  private leaderIndex(): number {
+    const l = this.raft?.leaderships;
+    return l && l.length > 0 ? l[l.length - 1]!.id - 1 : -1;
+  }
+
+  private switchRegion(): string {
+    const i = this.leaderIndex();
+    return i >= 0 ? this.raft!.regions[i]! : (this.primary?.region ?? this.defaultRegion);
+  }
+
+  /** The scenario id of the switch replica that answers now, for `replica-latency` events. */
+  private switchId(): string | undefined {
+    const i = this.leaderIndex();
+    return i >= 0 ? this.raft!.ids[i] : this.primary?.id;
+  }
+
   private ends(topic: string, value: unknown): [string, string] {
-    const sw = this.primary?.region ?? this.defaultRegion;
+    const sw = this.switchRegion();
     const v = value as { pspId?: string; bank?: string } | null;
     if (topic === TOPICS.reqPay || topic === TOPICS.chkTxn) return [this.pspRegion(v?.pspId), sw];
     if (topic.startsWith(BANK_REQ_PREFIX)) return [sw, this.bankRegion(topic.slice(BANK_REQ_PREFIX.length))];
