@@ -101,7 +101,7 @@ export class BankService {
     this.running = true;
     for (const h of this.hosted.values()) {
       this.subs.push(
-        await this.opts.bus.subscribe<unknown>(TOPICS.bankReq(h.id), 'bank', async (batch) => {
+        await this.opts.bus.subscribe<unknown>(TOPICS.bankReq(h.id), 'bank', (batch) => {
           for (const env of batch) this.receive(h, env);
         }),
       );

@@ -35,20 +35,16 @@ export class ClearingService {
     if (this.core) return;
     const core = new ClearingCore({ cycleMs: this.opts.cycleMs, startAt: this.opts.timers.now() });
     this.core = core;
-    this.sub = await this.opts.bus.subscribe<SettlementEntry>(
-      TOPICS.settlement,
-      'clearing',
-      async (batch) => {
-        for (const env of batch) {
-          try {
-            if (core.add(env.value)) this.accepted++;
-          } catch {
-            // A malformed entry is counted, not allowed to stall the partition.
-            this.invalid++;
-          }
+    this.sub = await this.opts.bus.subscribe<SettlementEntry>(TOPICS.settlement, 'clearing', (batch) => {
+      for (const env of batch) {
+        try {
+          if (core.add(env.value)) this.accepted++;
+        } catch {
+          // A malformed entry is counted, not allowed to stall the partition.
+          this.invalid++;
         }
-      },
-    );
+      }
+    });
     this.arm();
   }
 

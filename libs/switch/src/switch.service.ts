@@ -224,11 +224,14 @@ export class SwitchService {
   private subscribe(group = 'switch'): Promise<Subscription[]> {
     const { bus } = this.opts;
     return Promise.all([
-      bus.subscribe<ReqPay>(TOPICS.reqPay, group, (batch) =>
-        this.leading ? this.onReqPays(batch) : this.standBy(batch),
-      ),
+      bus.subscribe<ReqPay>(TOPICS.reqPay, group, (batch) => {
+        if (!this.leading) return this.standBy(batch);
+        // One node: nothing to wait for, so the batch is done when this returns (no promise).
+        if (!this.opts.replication) return void batch.forEach((env) => this.onReqPay(env));
+        return this.onReqPays(batch);
+      }),
       // A follower drops bank answers: a new leader's recovered coordinator asks again.
-      bus.subscribe<BankResp>(TOPICS.bankResp, group, async (batch) => {
+      bus.subscribe<BankResp>(TOPICS.bankResp, group, (batch) => {
         if (!this.leading) return;
         const now = this.opts.timers.now();
         for (const env of batch) {
@@ -238,7 +241,7 @@ export class SwitchService {
         }
       }),
       // A follower leaves status checks to the leader (the PSP asks again if none answers).
-      bus.subscribe<ReqChkTxn>(TOPICS.chkTxn, group, async (batch) => {
+      bus.subscribe<ReqChkTxn>(TOPICS.chkTxn, group, (batch) => {
         if (!this.leading) return;
         for (const env of batch) this.onChkTxn(env);
       }),

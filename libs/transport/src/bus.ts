@@ -29,7 +29,12 @@ export interface OutMessage<T = unknown> {
   readonly value: T;
 }
 
-export type BatchHandler<T = unknown> = (batch: readonly Envelope<T>[]) => Promise<void>;
+/**
+ * Handles one batch. A handler that returns a promise has finished when it settles (a rejection
+ * redelivers the batch); one that returns nothing has finished when it returns (a throw
+ * redelivers). Synchronous handlers save the simulator a promise and a microtask per batch.
+ */
+export type BatchHandler<T = unknown> = (batch: readonly Envelope<T>[]) => Promise<void> | void;
 
 export interface Subscription {
   close(): Promise<void>;

@@ -334,13 +334,14 @@ export class InMemoryBus implements Bus {
     }
     const member = g.members[p % g.members.length]!;
     gp.inFlight = true;
-    let done: Promise<void>;
+    let done: Promise<void> | void;
     try {
-      done = Promise.resolve(member.handler(batch));
+      done = member.handler(batch);
     } catch (err) {
-      done = Promise.reject(err);
+      return this.failed(g, p, n, err);
     }
-    done.then(
+    if (done === undefined) return this.acknowledge(g, p, n);
+    Promise.resolve(done).then(
       () => this.acknowledge(g, p, n),
       (err: unknown) => this.failed(g, p, n, err),
     );
@@ -379,7 +380,7 @@ export class InMemoryBus implements Bus {
   private ensureReplyConsumer(): void {
     if (this.replyConsumer) return;
     this.replyConsumer = true;
-    this.join(this.replyTopic, REPLY_GROUP, async (batch) => {
+    this.join(this.replyTopic, REPLY_GROUP, (batch) => {
       for (const env of batch) {
         const p = this.pending.get(env.correlationId ?? '');
         if (!p) continue; // timed out already, or a second reply: the first one won
