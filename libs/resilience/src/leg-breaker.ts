@@ -3,24 +3,28 @@ import type { LegOutcome } from './outcome';
 import { BREAKER_STATE_VALUE, type BreakerState, type ResilienceMetrics } from './metrics';
 import { breakerSettings, type BreakerSettings } from './settings';
 
-/** The rejection an admitted leg's action ends with when the answer is a decline. */
+/** The failure an admitted leg ends with when the bank's answer is a technical decline. */
 export class LegDeclined extends Error {
   override readonly name = 'LegDeclined';
-  constructor(readonly outcome: Exclude<LegOutcome, 'ok'>) {
-    super(`leg ended with a ${outcome} decline`);
+  constructor() {
+    super('leg ended with a technical decline');
   }
 }
 
 /**
- * One shared, frozen rejection per outcome: opossum only reads it (error filter, events), and a
- * fresh Error per declined leg would capture a stack trace each time on the simulator's hot path.
+ * One shared, frozen failure: opossum only reads it (events), and a fresh Error per declined leg
+ * would capture a stack trace each time on the simulator's hot path.
  */
-const DECLINED: Readonly<Record<Exclude<LegOutcome, 'ok'>, LegDeclined>> = {
-  business: Object.freeze(new LegDeclined('business')),
-  technical: Object.freeze(new LegDeclined('technical')),
-};
+const TECHNICAL_DECLINE = Object.freeze(new LegDeclined());
 
-function ignore(): void {}
+/**
+ * opossum's fallback: a call it refuses (open, half-open with the trial out, at capacity) or that
+ * fails then resolves with this instead of rejecting, so no call needs a catch of its own. Nothing
+ * reads the value; refusals are seen at `admit()`, failures through opossum's events.
+ */
+function refused(): boolean {
+  return true;
+}
 
 /** A leg the destination did not answer within the breaker's timeout (opossum's own code for it). */
 export class LegTimedOut extends Error {
@@ -29,11 +33,6 @@ export class LegTimedOut extends Error {
   constructor(readonly timeoutMs: number) {
     super(`leg timed out after ${timeoutMs}ms`);
   }
-}
-
-/** opossum's errorFilter: a business decline means the destination is healthy, so it is not a failure. */
-export function isBusinessDecline(err: unknown): boolean {
-  return err instanceof LegDeclined && err.outcome === 'business';
 }
 
 /**
@@ -68,9 +67,10 @@ class PendingLeg {
     return this;
   }
 
+  /** A business decline (BD) means the bank answered and is healthy: for the breaker, a success. */
   settle(outcome: LegOutcome): void {
-    if (outcome === 'ok') this.ok!();
-    else this.fail!(DECLINED[outcome]);
+    if (outcome === 'technical') this.fail!(TECHNICAL_DECLINE);
+    else this.ok!();
   }
 
   timeOut(err: LegTimedOut): void {
@@ -124,12 +124,12 @@ export class LegBreaker {
         rollingCountBuckets: s.rollingCountBuckets,
         resetTimeout: s.resetTimeoutMs,
         ...(s.capacity > 0 ? { capacity: s.capacity } : {}),
-        errorFilter: isBusinessDecline,
         rollingPercentilesEnabled: false,
         // Snapshots are a second interval timer per breaker that nothing here reads.
         enableSnapshots: false,
       },
     );
+    this.breaker.fallback(refused);
     // One shared error: opossum and the metrics only read it, and timeouts come in floods.
     this.timedOut = s.timeoutMs > 0 ? Object.freeze(new LegTimedOut(s.timeoutMs)) : null;
     if (metrics) this.exportMetrics(metrics);
@@ -158,9 +158,8 @@ export class LegBreaker {
   admit(legId: string): boolean {
     if (this.pending.has(legId)) throw new Error(`leg ${legId} toward ${this.to} is already in flight`);
     const leg = new PendingLeg(legId, Date.now());
-    // The call's own rejection (refused, declined, timed out) is reported through events; swallow it
-    // here. No closure per leg: thousands are in flight at national scale.
-    this.breaker.fire(leg).catch(ignore);
+    // The call never rejects (see `refused`). No closure per leg: thousands are in flight.
+    void this.breaker.fire(leg);
     if (!leg.admitted) return false;
     this.pending.set(legId, leg);
     if (this.timedOut && this.sweepTimer === null) this.armSweep(this.timedOut.timeoutMs);
