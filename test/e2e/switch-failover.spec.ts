@@ -116,3 +116,35 @@ describe('switch on Raft: what a new leader answers again', () => {
     }
   });
 });
+
+describe('switch on Raft: what a new leader carries over', () => {
+  test("a bank the old leader's breaker refused is refused by the new leader too, without a leg sent", async () => {
+    const d = await directSwitch(5, 3);
+    try {
+      const { sys, timers } = d;
+      const payee = d.topology.directory.get(d.payment('x').payeeVpa)!.bank;
+      sys.banks.setFault(payee, { kind: 'down' });
+      // Enough technical declines from the payee's bank to open the leader's breaker toward it…
+      let n = 0;
+      const pay = () => d.ask(d.payment(`TXNDOWN${String(++n).padStart(6, '0')}`, 1_000), 300);
+      for (let i = 0; i < 25; i++) await pay();
+      // …which then refuses at once (U91), and that refusal is replicated as the bank's health.
+      expect((await pay()).code).toBe('U91');
+      await timers.runUntil(timers.now() + 200);
+      expect(sys.switches!.replicas.every((r) => !r.log.state.isUp(payee))).toBe(true);
+
+      const killed = await sys.switches!.killLeader();
+      await timers.runUntil(timers.now() + 2000);
+      expect(sys.switches!.leader()!.id).not.toBe(killed);
+      const sent = sys.banks.stats(payee).received;
+      const after = await pay();
+      expect(after.status).toBe('DECLINED');
+      expect(after.code).toBe('U91');
+      // Refused before any leg: the bank that is down never saw it.
+      expect(sys.banks.stats(payee).received).toBe(sent);
+      await sys.stop();
+    } finally {
+      d.exit();
+    }
+  });
+});

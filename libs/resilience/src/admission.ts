@@ -24,6 +24,12 @@ export interface LegAdmission {
   record(to: string, legId: string, outcome: LegOutcome): boolean;
   /** An admitted leg that will never be sent (its other leg was refused): release it without a sample. */
   cancel(to: string, legId: string): void;
+  /**
+   * A new leader takes over a destination that its predecessor's breaker was refusing, since
+   * `downForMs`: refuse legs toward it as if the breaker had opened now, unless the old one would
+   * have half-opened already. Policies without an open state ignore it.
+   */
+  markDown(to: string, downForMs: number): void;
   /** Stops timers held by the strategy (opossum's). */
   shutdown(): void;
 }
@@ -46,6 +52,7 @@ export class NoAdmissionControl implements LegAdmission {
     return true;
   }
   cancel(): void {}
+  markDown(): void {}
   shutdown(): void {}
 }
 
@@ -81,6 +88,10 @@ export class BankBreakers implements LegAdmission {
   /** opossum has no way to withdraw a call; a business outcome is the one that counts neither way toward opening. */
   cancel(to: string, legId: string): void {
     this.record(to, legId, 'business');
+  }
+
+  markDown(to: string, downForMs: number): void {
+    this.breaker(to).markDown(downForMs);
   }
 
   shutdown(): void {
@@ -145,6 +156,9 @@ export class AdaptiveLimits implements LegAdmission {
     legs.delete(legId);
     leg.token.release('ignore', 0);
   }
+
+  /** A limiter has no open state: it learns the destination's health again from the legs' RTTs. */
+  markDown(): void {}
 
   shutdown(): void {
     for (const legs of this.pending.values()) legs.clear();

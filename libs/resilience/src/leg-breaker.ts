@@ -178,6 +178,15 @@ export class LegBreaker {
     return true;
   }
 
+  /**
+   * Opens the breaker now (opossum's `open()`: half-open after `resetTimeoutMs`) when the
+   * destination has been refused for less than that; a breaker refusing it longer would be
+   * half-open already, so this one stays as it is and its next leg is the trial.
+   */
+  markDown(downForMs: number): void {
+    if (downForMs < this.settings.resetTimeoutMs && !this.breaker.opened) this.breaker.open();
+  }
+
   /** Stops opossum's timers; legs still open are forgotten. */
   shutdown(): void {
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);

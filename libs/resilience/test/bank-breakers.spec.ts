@@ -157,6 +157,18 @@ describe('BankBreakers (opossum per destination bank)', () => {
     expect(b.stats().timeouts).toBe(3);
   });
 
+  it('markDown opens a breaker refused for less than resetTimeoutMs, and half-opens it a full reset later', () => {
+    breakers.markDown('YES', SETTINGS.resetTimeoutMs - 1);
+    expect(breakers.breaker('YES').state).toBe('open');
+    expect(breakers.admit('YES', 'y1')).toBe(false);
+    jest.advanceTimersByTime(SETTINGS.resetTimeoutMs);
+    expect(breakers.breaker('YES').state).toBe('halfOpen');
+    // Refused for a full reset already: the old breaker would be half-open, so this one stays closed.
+    breakers.markDown('FED', SETTINGS.resetTimeoutMs);
+    expect(breakers.breaker('FED').state).toBe('closed');
+    expect(breakers.admit('FED', 'f1')).toBe(true);
+  });
+
   it('forgets failures that slid out of the rolling window', async () => {
     for (let i = 0; i < SETTINGS.volumeThreshold - 1; i++) await leg(breakers, 'PNB', 'technical');
     jest.advanceTimersByTime(SETTINGS.rollingCountTimeoutMs);

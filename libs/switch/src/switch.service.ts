@@ -268,6 +268,9 @@ export class SwitchService {
     this.stage.stop();
     this.stage = this.buildStage();
     this.proposedHealth.clear();
+    // Banks the old leader's breakers were refusing: refuse them too, rather than send the takeover's
+    // first legs into an outage (they would time out and count against the bank all over again).
+    for (const h of state.bankHealth()) if (!h.up) this.admission.markDown(h.bank, timers.now() - h.at);
     // ReqPays this replica read as a follower: the PSPs behind them may still be waiting for an
     // answer its predecessor never sent. Unregistered ones are taken over below.
     const backlog: Envelope<ReqPay>[] = [];
