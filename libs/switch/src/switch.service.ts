@@ -298,8 +298,6 @@ export class SwitchService {
       state.decisionRecords(),
       inFlight,
       timers.now(),
-      // The old leader sent a DEBIT no earlier than the payment's creation (epoch ms on every host).
-      (txnId) => this.registry.get(txnId)?.req.createdAt,
     );
     this.coordinator = recovered.coordinator;
     // Outcomes the old leader committed but may not have reported: announce them once more.

@@ -23,7 +23,6 @@ const U_DECIDING = 4; // upi: a record waiting to be durable; `next` says what f
 const U_CREDITING = 5; // upi: CREDIT sent to the beneficiary, within creditTimeoutMs
 const U_DEEMED = 6; // upi: deemed approved, CREDIT resent until the beneficiary answers
 const U_REVERSING = 7; // upi: REVERSAL resent until the remitter acks
-const U_HOLDING = 8; // upi, after a takeover: presumed abort recorded, REVERSAL held until the old DEBIT's fate is known
 
 // What a upi txn does once its pending record is durable.
 const N_ABORT_DONE = 0;
@@ -63,8 +62,6 @@ class Txn {
   armed = 0;
   /** Resends of the current phase-two / reversal request so far (spaces the next one, see `resendAt`). */
   resends = 0;
-  /** After a takeover: no REVERSAL before this (see `recover`). */
-  holdUntil = -Infinity;
   constructor(readonly spec: TxnSpec) {}
 }
 
@@ -169,13 +166,6 @@ export class Coordinator {
       case U_REVERSING:
         if (resp.ok && resp.op === 'REVERSAL' && resp.side === 'DEBIT') this.finish(t);
         break;
-      case U_HOLDING:
-        // The old coordinator's DEBIT answered: debited, so reverse now; declined, nothing to undo.
-        if (resp.op !== 'DEBIT' || resp.side !== 'DEBIT') break;
-        this.disarm(t, T_RETRY);
-        if (resp.ok) this.startReversal(t, now);
-        else this.finish(t);
-        break;
       // C_DECIDING / U_DECIDING: the decision is taken; answers no longer matter.
     }
     return this.fx.build();
@@ -215,9 +205,6 @@ export class Coordinator {
         this.send(t, 'REVERSAL', 'DEBIT');
         this.arm(t, T_RETRY, this.resendAt(t, now));
         break;
-      case U_HOLDING:
-        if (bit === T_RETRY) this.startReversal(t, now);
-        break;
     }
     return this.fx.build();
   }
@@ -240,19 +227,12 @@ export class Coordinator {
    * order; `inFlight` the txns started but without any record (presumed abort: their abort is
    * recorded anew, then sent). Decided txns finish phase two; durable outcomes and resolutions
    * are announced again, so the host must dedupe them by txnId across a crash.
-   *
-   * upi: `startedAt` (when an in-flight txn may have started; its payment's creation time will do)
-   * holds its REVERSAL until the old coordinator's DEBIT would have timed out, startedAt +
-   * debitTimeoutMs, or until that DEBIT's answer arrives: debited, the REVERSAL goes at once;
-   * declined, none is needed. A takeover during a bank's slowdown then does not send every
-   * recovered REVERSAL to that bank at the same instant, ahead of the DEBITs still queued there.
    */
   static recover(
     cfg: CoordinatorConfig,
     records: readonly DecisionRecord[],
     inFlight: readonly TxnSpec[],
     now: number,
-    startedAt?: (txnId: string) => number | undefined,
   ): { coordinator: Coordinator; effects: Effects } {
     const c = new Coordinator(cfg);
     const folded = foldRecords(records);
@@ -262,8 +242,6 @@ export class Coordinator {
       validateSpec(spec);
       const t = new Txn(spec);
       c.txns.set(spec.txnId, t);
-      const started = c.upi ? startedAt?.(spec.txnId) : undefined;
-      if (started !== undefined) t.holdUntil = started + cfg.debitTimeoutMs;
       if (c.upi) c.record(t, 'REVERSE', N_REVERSE, now, 'DECLINED', PRESUMED_ABORT_CODE);
       else c.decide(t, 'ABORT', 'DECLINED', PRESUMED_ABORT_CODE, now);
     }
@@ -390,10 +368,7 @@ export class Coordinator {
         return;
       case N_REVERSE:
         this.announce(t);
-        if (now < t.holdUntil) {
-          t.st = U_HOLDING;
-          this.arm(t, T_RETRY, t.holdUntil);
-        } else this.startReversal(t, now);
+        this.startReversal(t, now);
         return;
       case N_RET:
         this.fx.resolution({ txnId: t.spec.txnId, resolution: 'RET' });

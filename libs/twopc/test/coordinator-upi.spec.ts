@@ -291,50 +291,6 @@ describe('Coordinator upi', () => {
         }),
       );
     });
-
-    describe('in-flight, started at 950: the REVERSAL waits for the old DEBIT (timeout at 1050)', () => {
-      const held = () => {
-        const { coordinator } = Coordinator.recover(cfg, [], [spec], 1000, (id) =>
-          id === 't1' ? 950 : undefined,
-        );
-        expect(coordinator.decisionDurable('t1', 1002)).toEqual(
-          fx({
-            timers: [{ key: 't1#R', atMs: 1050 }],
-            outcomes: [{ txnId: 't1', status: 'DECLINED', code: 'UT', decline: 'TD' }],
-          }),
-        );
-        return coordinator;
-      };
-
-      it('no answer: REVERSAL when the old DEBIT would have timed out, then resent as usual', () => {
-        const c = held();
-        expect(c.onTimer('t1#R', 1050)).toEqual(
-          fx({ send: [req('REVERSAL', 'DEBIT')], timers: [{ key: 't1#R', atMs: 1100 }] }),
-        );
-        expect(c.onBankResp(resp('REVERSAL', 'DEBIT'), 1060)).toEqual(
-          fx({ cancelTimers: ['t1#R'], finished: ['t1'] }),
-        );
-      });
-
-      it('the old DEBIT succeeded: REVERSAL at once', () => {
-        expect(held().onBankResp(resp('DEBIT', 'DEBIT'), 1010)).toEqual(
-          fx({ send: [req('REVERSAL', 'DEBIT')], timers: [{ key: 't1#R', atMs: 1060 }] }),
-        );
-      });
-
-      it('the old DEBIT was declined: nothing moved, finished without a REVERSAL', () => {
-        const c = held();
-        expect(c.onBankResp(resp('CREDIT', 'CREDIT'), 1005)).toEqual(NO_EFFECTS);
-        expect(c.onBankResp(resp('DEBIT', 'DEBIT', false, 'Z9'), 1010)).toEqual(
-          fx({ cancelTimers: ['t1#R'], finished: ['t1'] }),
-        );
-      });
-
-      it('started long enough ago: REVERSAL at once, as without a start time', () => {
-        const { coordinator } = Coordinator.recover(cfg, [], [spec], 1000, () => 0);
-        expect(coordinator.decisionDurable('t1', 1002).send).toEqual([req('REVERSAL', 'DEBIT')]);
-      });
-    });
   });
 });
 

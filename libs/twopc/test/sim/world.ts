@@ -120,9 +120,6 @@ export async function runSim(opts: SimOptions): Promise<SimResult> {
   const everDecided = new Map<string, Set<DecisionRecord['decision']>>();
   const pending = new Map<string, DecisionRecord>(); // txnId → record not yet durable
   const registered: TxnSpec[] = [];
-  const startedAt = new Map<string, number>();
-  // Even seeds recover with start times (REVERSALs held for the old DEBIT), odd ones without.
-  const withStartTimes = opts.seed % 2 === 0;
   const outcomes = new Map<string, Outcome>();
   const resolutions = new Map<string, Resolution>();
   let announcedThisLife = new Set<string>();
@@ -290,17 +287,7 @@ export async function runSim(opts: SimOptions): Promise<SimResult> {
         count('recoveries');
         stats.recoveredInFlight = (stats.recoveredInFlight ?? 0) + inFlight.length;
         stats.recoveredDecided = (stats.recoveredDecided ?? 0) + decided.size;
-        if (withStartTimes) {
-          const held = inFlight.filter((s) => startedAt.get(s.txnId)! + cfg.debitTimeoutMs > timers.now());
-          stats.recoveredHeld = (stats.recoveredHeld ?? 0) + held.length;
-        }
-        const r = Coordinator.recover(
-          cfg,
-          durable.slice(),
-          inFlight,
-          timers.now(),
-          withStartTimes ? (id) => startedAt.get(id) : undefined,
-        );
+        const r = Coordinator.recover(cfg, durable.slice(), inFlight, timers.now());
         coord = r.coordinator;
         announcedThisLife = new Set();
         apply(r.effects);
@@ -331,7 +318,6 @@ export async function runSim(opts: SimOptions): Promise<SimResult> {
         return;
       }
       registered.push(spec); // the host registers the txn durably before starting it
-      startedAt.set(spec.txnId, timers.now());
       trace(`start ${spec.txnId} ${spec.amountPaise} ${spec.debit.account} → ${spec.credit.account}`);
       apply(coord.start(spec, timers.now()));
     };
