@@ -38,11 +38,16 @@ export interface DirectSwitch {
   exit(): void;
 }
 
-export async function directSwitch(seed: number, switchReplicas?: number): Promise<DirectSwitch> {
+export async function directSwitch(
+  seed: number,
+  switchReplicas?: number,
+  /** Changes to smoke.yaml for the test (a start time of day, strategies…). */
+  tweak: (s: Scenario) => Scenario = (s) => s,
+): Promise<DirectSwitch> {
   const timers = new VirtualTimers();
   const exit = installVirtualGlobalClock(timers);
   try {
-    const scenario = loadScenario(SMOKE, { seed, durationSec: 5 });
+    const scenario = tweak(loadScenario(SMOKE, { seed, durationSec: 5 }));
     const topology = buildTopology(scenario);
     const sys = await EmbeddedSystem.start({
       scenario,

@@ -1,6 +1,7 @@
 import type { RunResult } from '../../libs/scenarios/src';
 import { runScenario, virtualClock } from '../../libs/runtime/src';
 import type { RespPay } from '../../libs/domain/src';
+import { TOPICS } from '../../libs/transport/src/topics';
 import { directSwitch, leaderKill } from './direct-switch';
 
 const SEEDS = Number(process.env.FAILOVER_SEEDS ?? 6);
@@ -118,6 +119,32 @@ describe('switch on Raft: what a new leader answers again', () => {
 });
 
 describe('switch on Raft: what a new leader carries over', () => {
+  test("keeps the run's time of day for the system-initiated traffic gate", async () => {
+    // The run starts at 09:59:59: NPCI's 10:00–13:00 peak window opens one second in.
+    const d = await directSwitch(6, 3, (s) => ({
+      ...s,
+      traffic: { ...s.traffic, startTimeOfDay: '09:59:59' },
+    }));
+    try {
+      const { sys, timers } = d;
+      await timers.runUntil(timers.now() + 1500);
+      const killed = await sys.switches!.killLeader();
+      // The new leader's first moments: its stage is brand new, and under one second old.
+      while (!sys.switches!.leader()) await timers.runUntil(timers.now() + 20);
+      const leader = sys.switches!.leader()!;
+      expect(leader.id).not.toBe(killed);
+      // Past 10:00 for the run: a SYSTEM-initiated payment waits for the window to close, whichever
+      // replica leads. A stage rebuilt with its own clock origin would think it is 09:59:59 again.
+      const req = { ...d.payment('TXNSYS0000001'), initiation: 'SYSTEM' as const };
+      sys.bus.request(TOPICS.reqPay, req.payerVpa, req, 10_000).catch(() => undefined);
+      await timers.runUntil(timers.now() + 200);
+      expect(leader.service.stageStats().held).toBe(1);
+      await sys.stop();
+    } finally {
+      d.exit();
+    }
+  });
+
   test("a bank the old leader's breaker refused is refused by the new leader too, without a leg sent", async () => {
     const d = await directSwitch(5, 3);
     try {

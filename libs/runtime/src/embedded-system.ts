@@ -61,6 +61,9 @@ export class EmbeddedSystem {
   private constructor(readonly opts: EmbeddedOptions) {
     const { scenario, topology, timers } = opts;
     const sw = topology.switch;
+    // The system starts with the run: every switch replica, and one restarted later, reads the
+    // scenario's time of day from here.
+    const startedAt = timers.now();
     const rng = new Random(scenario.seed);
     this.accountOf = (vpa) => topology.directory.get(vpa)?.account;
     this.bus = new InMemoryBus({
@@ -82,7 +85,7 @@ export class EmbeddedSystem {
         directory: new MapDirectory(
           [...topology.directory].map(([vpa, d]) => [vpa, { bank: d.bank, account: d.account }]),
         ),
-        ...switchSettings(scenario, topology),
+        ...switchSettings(scenario, topology, startedAt),
         admission: switchAdmission(scenario, timers, opts.resilienceMetrics),
         ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
         ...(opts.switchObserver ? { observer: opts.switchObserver } : {}),

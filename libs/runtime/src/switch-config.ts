@@ -8,6 +8,8 @@ import type { SwitchOptions, SwitchStrategies } from '../../switch/src';
 export function switchSettings(
   scenario: Scenario,
   topology: Topology,
+  /** When the run clock read the scenario's `startTimeOfDay` (default: each switch's creation). */
+  clockOrigin?: number,
 ): Pick<SwitchOptions, 'coordinator' | 'strategies' | 'answerWaitMs'> {
   const sw = topology.switch;
   const st = scenario.strategies;
@@ -16,7 +18,11 @@ export function switchSettings(
     ...(st.weights ? { scheduler: { weights: st.weights } } : {}),
     batch: batcherConfig(st.batch),
     stage: topology.stage,
-    systemGate: { startTimeOfDay: scenario.traffic.startTimeOfDay, ratePerSec: topology.systemRatePerSec },
+    systemGate: {
+      startTimeOfDay: scenario.traffic.startTimeOfDay,
+      ratePerSec: topology.systemRatePerSec,
+      ...(clockOrigin !== undefined ? { clockOrigin } : {}),
+    },
   };
   return {
     coordinator: {

@@ -19,7 +19,15 @@ export interface SwitchStrategies {
   readonly batch: BatcherConfig;
   readonly stage: SwitchStageModel & { readonly maxQueue: number };
   /** NPCI's hold on system-initiated traffic in peak windows, and its rate limit. */
-  readonly systemGate: { readonly startTimeOfDay: string; readonly ratePerSec: number };
+  readonly systemGate: {
+    readonly startTimeOfDay: string;
+    readonly ratePerSec: number;
+    /**
+     * When the run clock read `startTimeOfDay`: the run's start, shared by every replica and by a
+     * stage rebuilt on a leadership change. Default: when the switch service was created.
+     */
+    readonly clockOrigin?: number;
+  };
 }
 
 export interface StageCallbacks<T> {
@@ -29,7 +37,12 @@ export interface StageCallbacks<T> {
 }
 
 /** Builds the switch's queueing stage from its strategies. */
-export function buildStage<T>(s: SwitchStrategies, timers: Timers, cb: StageCallbacks<T>): SwitchStage<T> {
+export function buildStage<T>(
+  s: SwitchStrategies,
+  timers: Timers,
+  cb: StageCallbacks<T>,
+  gateClockOrigin = s.systemGate.clockOrigin ?? timers.now(),
+): SwitchStage<T> {
   return new SwitchStage<T>({
     timers,
     scheduler: createScheduler<T>(s.scheduling, { ...s.scheduler, maxQueue: s.stage.maxQueue }),
@@ -37,7 +50,7 @@ export function buildStage<T>(s: SwitchStrategies, timers: Timers, cb: StageCall
     model: { fixedMs: s.stage.fixedMs, perTxnMs: s.stage.perTxnMs, servers: s.stage.servers },
     gate: new SystemTrafficGate<GatedItem<T>>({
       startTimeOfDay: s.systemGate.startTimeOfDay,
-      clockOrigin: timers.now(),
+      clockOrigin: gateClockOrigin,
       ratePerSec: s.systemGate.ratePerSec,
     }),
     ...cb,

@@ -138,6 +138,8 @@ export class SwitchService {
   private stage: SwitchStage<Work>;
   /** Capacity set by `resizeStage`, kept across stage rebuilds. */
   private resized: SwitchStageModel | null = null;
+  /** When the system gate's clock read the scenario's start time of day (see SwitchStrategies). */
+  private readonly gateClockOrigin: number;
   private readonly admission: LegAdmission;
   private readonly checks: StatusCheckLimiter;
   /** Banks of the legs admitted for each payment in 2PC, until its outcome. */
@@ -151,18 +153,25 @@ export class SwitchService {
     this.admission = opts.admission ?? new NoAdmissionControl();
     this.checks = new StatusCheckLimiter(opts.statusChecks);
     this.legSentAt = opts.observer?.bankLeg ? new Map() : null;
+    this.gateClockOrigin = opts.strategies.systemGate.clockOrigin ?? opts.timers.now();
     this.stage = this.buildStage();
   }
 
   private buildStage(): SwitchStage<Work> {
-    const stage = buildStage<Work>(this.opts.strategies, this.opts.timers, {
-      onServed: (batch, info) => {
-        if (this.opts.observer) observeBatch(this.opts.observer, batch, info.startedAt);
-        for (const w of batch) this.serve(w);
+    const stage = buildStage<Work>(
+      this.opts.strategies,
+      this.opts.timers,
+      {
+        onServed: (batch, info) => {
+          if (this.opts.observer) observeBatch(this.opts.observer, batch, info.startedAt);
+          for (const w of batch) this.serve(w);
+        },
+        onExpired: (items) => this.refuse(items, 'QD'),
+        onShed: (items) => this.refuse(items, 'QS'),
       },
-      onExpired: (items) => this.refuse(items, 'QD'),
-      onShed: (items) => this.refuse(items, 'QS'),
-    });
+      // A stage rebuilt on a leadership change keeps the time of day it started with.
+      this.gateClockOrigin,
+    );
     if (this.resized) stage.resize(this.resized);
     return stage;
   }
