@@ -1,3 +1,4 @@
+import { ExpiryQueue } from '../../collections/src';
 import type { ResponseCode } from '../../domain/src';
 
 /**
@@ -8,8 +9,10 @@ import type { ResponseCode } from '../../domain/src';
 export class DeclineMemo {
   private readonly byKey = new Map<string, { code: ResponseCode; until: number }>();
   /** Keys in the order they expire (time only moves forward). */
-  private order: { key: string; until: number }[] = [];
-  private head = 0;
+  private readonly order = new ExpiryQueue<string>();
+  private readonly expire = (key: string, until: number): void => {
+    if (this.byKey.get(key)?.until === until) this.byKey.delete(key);
+  };
 
   constructor(private readonly ttlMs: number) {
     if (!(ttlMs > 0)) throw new Error(`decline memo ttlMs must be > 0, got ${ttlMs}`);
@@ -30,17 +33,10 @@ export class DeclineMemo {
     if (this.byKey.has(key)) return;
     const until = now + this.ttlMs;
     this.byKey.set(key, { code, until });
-    this.order.push({ key, until });
+    this.order.push(key, until);
   }
 
   private prune(now: number): void {
-    while (this.head < this.order.length && this.order[this.head]!.until <= now) {
-      const { key, until } = this.order[this.head++]!;
-      if (this.byKey.get(key)?.until === until) this.byKey.delete(key);
-    }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
+    this.order.drain(now, this.expire);
   }
 }

@@ -1,2 +1,3 @@
 export { Deque } from './deque';
 export { MinHeap } from './min-heap';
+export { ExpiryQueue } from './expiry-queue';

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { ExpiryQueue } from '../../collections/src';
 import type { Clock } from '../../domain/src';
 import type { PaymentRequest } from './validate';
 
@@ -75,14 +76,19 @@ export interface InMemoryIdempotencyOptions {
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * One process's store, for embedded and simulated runs. Entries live in a Map kept in expiry order
- * (every write re-inserts its key at the end, and the TTL is the same for all), so expired entries
- * are swept from the front in amortised O(1) per call and memory stays bounded by the TTL window.
+ * One process's store, for embedded and simulated runs. Every write queues its key with its new
+ * expiry (the TTL is the same for all, so the queue is in expiry order): expired entries are swept
+ * from the queue's front in amortised O(1) per call and memory stays bounded by the TTL window.
  */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly clock: Clock;
   private readonly ttlMs: number;
   private readonly entries = new Map<string, Entry>();
+  private readonly expiry = new ExpiryQueue<string>();
+  /** An entry is dropped by the write that queued its current expiry, not by an earlier one. */
+  private readonly expire = (key: string, at: number): void => {
+    if (this.entries.get(key)?.expiresAt === at) this.entries.delete(key);
+  };
 
   constructor(opts: InMemoryIdempotencyOptions) {
     const ttl = opts.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
@@ -126,15 +132,11 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   private touch(key: string, e: Entry): void {
     e.expiresAt = this.clock.now() + this.ttlMs;
-    this.entries.delete(key);
     this.entries.set(key, e);
+    this.expiry.push(key, e.expiresAt);
   }
 
   private sweep(): void {
-    const now = this.clock.now();
-    for (const [key, e] of this.entries) {
-      if (e.expiresAt > now) break;
-      this.entries.delete(key);
-    }
+    this.expiry.drain(this.clock.now(), this.expire);
   }
 }

@@ -1,3 +1,4 @@
+import { ExpiryQueue } from '../../collections/src';
 import {
   declineKind,
   type BankReq,
@@ -122,6 +123,13 @@ export class SwitchService {
     string,
     { readonly at: number; lastAt: number; readonly envs: Envelope<ReqPay>[] }
   >();
+  /** When each standby entry is dropped (STANDBY_KEEP_MS after it was first read). */
+  private readonly standbyExpiry = new ExpiryQueue<string>();
+  private readonly dropStandby = (txnId: string, due: number): void => {
+    const kept = this.standby.get(txnId);
+    // The same sum as when it was queued, so a re-read entry (new `at`) is never matched.
+    if (kept && kept.at + STANDBY_KEEP_MS === due) this.standby.delete(txnId);
+  };
   /** Replicated mode: ReqPays whose registration is being committed, with every envelope owed a reply. */
   private readonly registering = new Map<string, Envelope<ReqPay>[]>();
   /**
@@ -294,6 +302,7 @@ export class SwitchService {
       else if (kept.lastAt >= answerSince) for (const env of kept.envs) this.reply(env, respPay(e));
     }
     this.standby.clear();
+    this.standbyExpiry.clear();
     const inFlight: TxnSpec[] = [];
     const unresolvable: string[] = [];
     for (const req of state.undecided()) {
@@ -342,12 +351,12 @@ export class SwitchService {
       if (kept) {
         kept.envs.push(env);
         kept.lastAt = now; // a PSP's retry: its sender waits from now
-      } else this.standby.set(env.value.txnId, { at: now, lastAt: now, envs: [env] });
+      } else {
+        this.standby.set(env.value.txnId, { at: now, lastAt: now, envs: [env] });
+        this.standbyExpiry.push(env.value.txnId, now + STANDBY_KEEP_MS);
+      }
     }
-    for (const [txnId, kept] of this.standby) {
-      if (now - kept.at < STANDBY_KEEP_MS) break;
-      this.standby.delete(txnId);
-    }
+    this.standbyExpiry.drain(now, this.dropStandby);
   }
 
   /** Leadership lost (or the node stops): stop consuming and drop the term's work; the next leader recovers it. */
