@@ -6,6 +6,7 @@ import { runCommand } from './run.command';
 import { addStackCommands } from './stack/stack.command';
 import { addReportCommands } from './report.commands';
 import { addSimCommands } from './sim/sim.commands';
+import { relaunchWithYoungGeneration } from './young-generation';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -118,11 +119,20 @@ addStackCommands(program, int);
 addReportCommands(program, int, positive);
 addSimCommands(program, int, positive);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ScenarioError) console.error(err.message);
-  // Bad input to the simulator's commands (libs/sim): the message says what to fix, no stack needed.
-  else if (err instanceof Error && (err.name === 'SloError' || err.name === 'SimModelError'))
-    console.error(err.message);
-  else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 2;
-});
+let relaunched = false;
+try {
+  relaunched = relaunchWithYoungGeneration();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+}
+
+if (!relaunched)
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    if (err instanceof ScenarioError) console.error(err.message);
+    // Bad input to the simulator's commands (libs/sim): the message says what to fix, no stack needed.
+    else if (err instanceof Error && (err.name === 'SloError' || err.name === 'SimModelError'))
+      console.error(err.message);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 2;
+  });
