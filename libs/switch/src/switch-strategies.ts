@@ -36,12 +36,15 @@ export interface StageCallbacks<T> {
   readonly onShed: (items: T[]) => void;
 }
 
-/** Builds the switch's queueing stage from its strategies. */
+/**
+ * Builds the switch's queueing stage from its strategies; `gateClockOrigin` is when the run clock
+ * read the scenario's start time of day (`systemGate.clockOrigin`, or the switch's creation).
+ */
 export function buildStage<T>(
   s: SwitchStrategies,
   timers: Timers,
   cb: StageCallbacks<T>,
-  gateClockOrigin = s.systemGate.clockOrigin ?? timers.now(),
+  gateClockOrigin: number,
 ): SwitchStage<T> {
   return new SwitchStage<T>({
     timers,

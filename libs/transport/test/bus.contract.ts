@@ -288,50 +288,37 @@ export function busContract(
       expect(call.value).toBeUndefined();
     });
 
-    it('redelivers a batch whose handler throws, keeping key order', async () => {
-      const topic = fresh('redeliver');
-      const attempts: Array<{ values: number[]; ok: boolean }> = [];
-      await bus.subscribe<Num>(topic, fresh('g'), async (batch) => {
-        const values = batch.map((e) => e.value.n);
-        const ok = attempts.length > 0;
-        attempts.push({ values, ok });
-        if (!ok) throw new Error('handler failure (expected by the test)');
-      });
-      await bus.publish(
-        topic,
-        Array.from({ length: 5 }, (_, n) => ({ key: 'k', value: { n } })),
-      );
-      const acked = () => attempts.filter((a) => a.ok).flatMap((a) => a.values);
-      await eventually(() => acked().length >= 5);
-      await h.settle(300);
-      expect(attempts.length).toBeGreaterThanOrEqual(2);
-      expect(attempts[0]!.ok).toBe(false);
-      // Everything acknowledged once, in order, starting again from the failed batch.
-      expect(acked()).toEqual([0, 1, 2, 3, 4]);
-      expect(acked().slice(0, attempts[0]!.values.length)).toEqual(attempts[0]!.values);
-    });
-
-    it('takes synchronous handlers: returning ends the batch, throwing redelivers it', async () => {
-      const topic = fresh('sync');
-      const attempts: Array<{ values: number[]; ok: boolean }> = [];
-      await bus.subscribe<Num>(topic, fresh('g'), (batch) => {
-        const values = batch.map((e) => e.value.n);
-        const ok = attempts.length > 0;
-        attempts.push({ values, ok });
-        if (!ok) throw new Error('handler failure (expected by the test)');
-      });
-      await bus.publish(
-        topic,
-        Array.from({ length: 5 }, (_, n) => ({ key: 'k', value: { n } })),
-      );
-      const acked = () => attempts.filter((a) => a.ok).flatMap((a) => a.values);
-      await eventually(() => acked().length >= 5);
-      await h.settle(300);
-      expect(attempts[0]!.ok).toBe(false);
-      // Each message acknowledged once, in order, after the failed batch came again.
-      expect(acked()).toEqual([0, 1, 2, 3, 4]);
-      expect(acked().slice(0, attempts[0]!.values.length)).toEqual(attempts[0]!.values);
-    });
+    // A handler may also be synchronous: returning ends its batch, throwing has it delivered again.
+    it.each(['async', 'sync'] as const)(
+      'redelivers a batch whose %s handler throws, keeping key order',
+      async (kind) => {
+        const topic = fresh(`redeliver-${kind}`);
+        const attempts: Array<{ values: number[]; ok: boolean }> = [];
+        const handle = (batch: readonly Envelope<Num>[]): void => {
+          const values = batch.map((e) => e.value.n);
+          const ok = attempts.length > 0;
+          attempts.push({ values, ok });
+          if (!ok) throw new Error('handler failure (expected by the test)');
+        };
+        await bus.subscribe<Num>(
+          topic,
+          fresh('g'),
+          kind === 'sync' ? handle : async (batch) => handle(batch),
+        );
+        await bus.publish(
+          topic,
+          Array.from({ length: 5 }, (_, n) => ({ key: 'k', value: { n } })),
+        );
+        const acked = () => attempts.filter((a) => a.ok).flatMap((a) => a.values);
+        await eventually(() => acked().length >= 5);
+        await h.settle(300);
+        expect(attempts.length).toBeGreaterThanOrEqual(2);
+        expect(attempts[0]!.ok).toBe(false);
+        // Everything acknowledged once, in order, starting again from the failed batch.
+        expect(acked()).toEqual([0, 1, 2, 3, 4]);
+        expect(acked().slice(0, attempts[0]!.values.length)).toEqual(attempts[0]!.values);
+      },
+    );
 
     it('close() rejects outstanding requests and ends delivery and later calls', async () => {
       const topic = fresh('close');
