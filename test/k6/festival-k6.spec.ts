@@ -2,12 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { buildSync, transformSync } from 'esbuild';
 import { request } from 'undici';
 // The harness drives the real PSP HTTP app (test code, not a lib).
 // eslint-disable-next-line no-restricted-imports
 import { createPspHttpApp } from '../../apps/psp/src';
+// eslint-disable-next-line no-restricted-imports
+import { SwitchHttpModule } from '../../apps/switch/src';
 import { CATEGORIES } from '../../libs/domain/src';
 import { createMetrics } from '../../libs/metrics/src';
 import { EmbeddedSystem, wallClock } from '../../libs/runtime/src';
@@ -30,6 +33,8 @@ const ITERATIONS = 60;
 describe('k6 festival script under the harness', () => {
   let dir: string;
   let app: NestFastifyApplication;
+  let switchApp: NestFastifyApplication;
+  let switchUrl: string;
   let system: EmbeddedSystem;
   let timers: ReturnType<typeof wallClock>['timers'];
   let plan: K6Plan;
@@ -53,7 +58,12 @@ describe('k6 festival script under the harness', () => {
 
     const scenario = loadScenario('scenarios/load-smoke.yaml');
     // Short poll waits and many retries, so every path of the script runs in 60 iterations.
-    plan = { ...k6Plan(scenario, { firstAfterMs: 45_000, everyMs: 90_000, maxPolls: 3 }), retryShare: 0.3 };
+    // …and a time of day other than the one the switch started with, so setup must announce it.
+    plan = {
+      ...k6Plan(scenario, { firstAfterMs: 45_000, everyMs: 90_000, maxPolls: 3 }),
+      retryShare: 0.3,
+      startTimeOfDay: '08:00',
+    };
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
 
     timers = wallClock().timers;
@@ -67,13 +77,26 @@ describe('k6 festival script under the harness', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.getHttpServer().address() as { port: number };
     const target = `http://127.0.0.1:${addr.port}`;
+    switchApp = await NestFactory.create<NestFastifyApplication>(
+      SwitchHttpModule.register(system.switchNode, { adminToken: TOKEN }),
+      new FastifyAdapter(),
+      { logger: false },
+    );
+    await switchApp.listen(0, '127.0.0.1');
+    switchUrl = `http://127.0.0.1:${(switchApp.getHttpServer().address() as { port: number }).port}`;
 
     const sab = new SharedArrayBuffer(8 + (1 << 20));
     const flag = new Int32Array(sab, 0, 2);
     const bytes = new Uint8Array(sab, 8);
     const input: HarnessInput = {
       code,
-      env: { PLAN: 'plan.json', TARGET: target, UPI_ADMIN_TOKEN: TOKEN, RESULT: 'out/result.json' },
+      env: {
+        PLAN: 'plan.json',
+        TARGET: target,
+        UPI_ADMIN_TOKEN: TOKEN,
+        RESULT: 'out/result.json',
+        SWITCHES: `${switchUrl}/`,
+      },
       baseDir: dir,
       iterations: ITERATIONS,
       sleepScale: 0.01,
@@ -93,7 +116,7 @@ describe('k6 festival script under the harness', () => {
           Atomics.notify(flag, 0);
         };
         request(msg.call.url, {
-          method: msg.call.method as 'GET' | 'POST',
+          method: msg.call.method as 'GET' | 'POST' | 'PUT',
           headers: msg.call.headers,
           ...(msg.call.body !== null ? { body: msg.call.body } : {}),
         }).then(
@@ -113,6 +136,7 @@ describe('k6 festival script under the harness', () => {
 
   afterAll(async () => {
     await app?.close();
+    await switchApp?.close();
     await system?.stop();
     timers?.clearAll();
     rmSync(dir, { recursive: true, force: true });
@@ -171,6 +195,17 @@ describe('k6 festival script under the harness', () => {
       const orig = fresh.find((c) => c.headers['idempotency-key'] === r.headers['idempotency-key']);
       expect(orig?.body).toBe(r.body);
     }
+  });
+
+  it('tells the switch in SWITCHES when the run started and at which time of day, before any payment', () => {
+    const puts = out.calls.filter((c) => c.method === 'PUT');
+    expect(puts.map((c) => c.url)).toEqual([`${switchUrl}/admin/run-clock`]);
+    expect(out.calls.indexOf(puts[0]!)).toBeLessThan(out.calls.findIndex((c) => c.method === 'POST'));
+    expect(JSON.parse(puts[0]!.body!)).toEqual({ startedAt: expect.any(Number), startTimeOfDay: '08:00' });
+    expect(system.switchNode.timeOfDay().startTimeOfDay).toBe('08:00');
+    expect(out.checks.filter((c) => c.name === 'the switch took the run clock')).toEqual([
+      expect.objectContaining({ ok: true }),
+    ]);
   });
 
   it('passes every check', () => {

@@ -30,7 +30,9 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
   const status = await stackStatus();
   for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
 
-  const scenario = loadScenario(join(root, 'scenarios/smoke.yaml'), { durationSec: 6 });
+  const smoke = loadScenario(join(root, 'scenarios/smoke.yaml'), { durationSec: 6 });
+  // The stack's switches read 14:00 from the scenario they started with; the run says 08:00.
+  const scenario = { ...smoke, traffic: { ...smoke.traffic, startTimeOfDay: '08:00' } };
   const result = await runLive(scenario, { targets: liveTargets(state) });
   expect(result.mode).toBe('live');
   expect(result.offered).toBeGreaterThan(100);
@@ -41,6 +43,15 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
   expect(result.money.openingPaise).toBeGreaterThan(0);
   expect(result.settlement.sum).toBe(0);
   expect(Object.keys(result.settlement.netPositions).length).toBeGreaterThan(1);
+  // Every switch replica took the run's start before the first arrival.
+  const runClock = result.extensions!.runClock as {
+    startTimeOfDay: string;
+    switches: { url: string; ok: boolean; timeOfDayNow?: string }[];
+  };
+  expect(runClock.startTimeOfDay).toBe('08:00');
+  expect(runClock.switches.map((x) => x.url).sort()).toEqual([...liveTargets(state).switchUrls!].sort());
+  for (const x of runClock.switches)
+    expect(x).toMatchObject({ ok: true, timeOfDayNow: expect.stringMatching(/^08:00:0[0-2]$/) });
 
   const pids = state.components.map((c) => c.pid!);
   const started = state.infra;

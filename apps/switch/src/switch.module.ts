@@ -5,6 +5,7 @@ import { AdminGuard } from '../../psp/src/admin.guard';
 import { ApiErrorFilter } from '../../psp/src/error.filter';
 import { ADMIN_TOKEN } from '../../psp/src/tokens';
 import { RaftAdminController, type RaftViewProvider } from './raft-admin.controller';
+import { RunClockController } from './run-clock.controller';
 import { SwitchController } from './switch.controller';
 import { RAFT_VIEW, SWITCH_SERVICE } from './tokens';
 
@@ -24,7 +25,7 @@ export class SwitchHttpModule {
   static register(service: SwitchService, opts: SwitchHttpOptions = {}): DynamicModule {
     return {
       module: SwitchHttpModule,
-      controllers: [SwitchController, RaftAdminController],
+      controllers: [SwitchController, RaftAdminController, RunClockController],
       providers: [
         { provide: SWITCH_SERVICE, useValue: service },
         // Module-scoped, as in the bank module: the embedded server's PSP module has its own.

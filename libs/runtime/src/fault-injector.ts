@@ -1,4 +1,5 @@
 import type { Fault, ServiceFault } from '../../scenarios/src';
+import { adminCall, type AdminAnswer } from './live/admin-call';
 import type { SwitchReplicaView } from '../../switch/src/replication';
 import type { Topology } from '../../scenarios/src/topology';
 
@@ -107,36 +108,8 @@ export class FaultInjector {
     );
   }
 
-  private async call(
-    method: string,
-    url: string,
-    body?: object,
-  ): Promise<{ ok: boolean; body?: unknown; detail?: string }> {
-    try {
-      const r = await fetch(url, {
-        method,
-        // No content-type without a body: Fastify refuses an empty JSON body.
-        headers: {
-          ...(this.t.adminToken !== undefined ? { authorization: `Bearer ${this.t.adminToken}` } : {}),
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(5000),
-      });
-      const text = await r.text();
-      let parsed: unknown = undefined;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = text;
-      }
-      return r.ok ? { ok: true, body: parsed } : { ok: false, detail: `HTTP ${r.status}` };
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      if (cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET')
-        return { ok: false, detail: 'connection closed' };
-      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
-    }
+  private call(method: string, url: string, body?: object): Promise<AdminAnswer> {
+    return adminCall(method, url, this.t.adminToken, body);
   }
 
   private log(kind: string, target: string, on: boolean, ok: boolean, detail?: string): void {

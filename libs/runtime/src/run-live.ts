@@ -18,6 +18,7 @@ import type { TxnEntry } from '../../switch/src/txn-registry';
 import { ArrivalGate } from './arrival-gate';
 import { wallClock } from './clocks';
 import { FaultInjector } from './fault-injector';
+import { announceRunClock } from './live/run-clock';
 import { checkAgainstTopology } from './system-invariants';
 import { runKeys } from './live/env';
 import { RunRecorder } from './run-recorder';
@@ -34,7 +35,7 @@ export interface LiveTargets {
    */
   readonly pspUrls?: readonly string[];
   readonly switchUrl: string;
-  /** Every switch replica (for `switch-leader-kill`); default `[switchUrl]`. */
+  /** Every switch replica (the run's start is announced to each; `switch-leader-kill`); default `[switchUrl]`. */
   readonly switchUrls?: readonly string[];
   readonly clearingUrl: string;
   /** Bank processes and the banks each hosts (for the fault timeline). */
@@ -259,6 +260,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     offer,
     (a) => recorder.offer(a.atMs),
   );
+  // The switch processes started before this run: their gate must read the run's time of day.
+  const switchUrls = t.switchUrls?.length ? t.switchUrls : [t.switchUrl];
+  const runClock = await announceRunClock(switchUrls, t.adminToken, t0, scenario.traffic.startTimeOfDay);
+  for (const a of runClock.filter((x) => !x.ok))
+    console.warn(`run clock not set on ${a.url} (${a.detail ?? ''}): its gate keeps its own time of day`);
   const cpu0 = process.cpuUsage();
   const driver = driveArrivals(traffic, timers, rel, (a) => {
     opts.onArrival?.(a);
@@ -267,7 +273,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const injector = new FaultInjector(
     {
       pspUrls: urls,
-      switchUrls: t.switchUrls?.length ? t.switchUrls : [t.switchUrl],
+      switchUrls,
       banks: t.banks,
       ...(t.adminToken !== undefined ? { adminToken: t.adminToken } : {}),
     },
@@ -387,6 +393,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
         maxArrivalLagMs: admission.maxLagMs,
         droppedBySec: admission.droppedBySec,
         faultEvents: injector.events,
+        // When the run started and at which time of day, as each switch replica took it.
+        runClock: { startedAtMs: t0, startTimeOfDay: scenario.traffic.startTimeOfDay, switches: runClock },
         // The driver's own CPU while offering load (user + system over wall time: 1 = one core).
         driverCpu: {
           userMs: Math.round(loadCpu.user / 1000),

@@ -40,6 +40,8 @@ export interface K6Plan {
   readonly retryDelayMs: { readonly min: number; readonly max: number };
   readonly unknownPayeeShare: number;
   readonly systemInitiatedShare: number;
+  /** The run's time of day at its start ('HH:MM[:SS]'), announced to the switch replicas in SWITCHES. */
+  readonly startTimeOfDay: string;
   /** How long the PSP holds a request before answering 202 (ms). */
   readonly pspWaitMs: number;
   /** Status polls of a 202 (NPCI's limits by default). */

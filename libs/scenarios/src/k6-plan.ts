@@ -60,6 +60,7 @@ export function k6Plan(
     retryDelayMs: { ...s.traffic.retryDelayMs },
     unknownPayeeShare: s.traffic.unknownPayeeShare,
     systemInitiatedShare: s.traffic.systemInitiatedShare,
+    startTimeOfDay: s.traffic.startTimeOfDay,
     pspWaitMs: s.topology.switch.pspWaitMs,
     statusPoll,
     thresholds: JSON.parse(JSON.stringify(s.thresholds ?? {})) as K6Plan['thresholds'],

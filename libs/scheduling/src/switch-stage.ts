@@ -141,6 +141,23 @@ export class SwitchStage<T> {
     return verdict;
   }
 
+  /**
+   * The run clock read `startTimeOfDay` at `clockOrigin` (a live run's start, announced to a switch
+   * process that has been up for a while): the gate's windows move with it, and what it holds is
+   * released when they say.
+   */
+  setGateClock(startTimeOfDay: string | number, clockOrigin: number): void {
+    const gate = this.opts.gate;
+    if (!gate) return;
+    gate.setClock(startTimeOfDay, clockOrigin);
+    this.armGate(this.opts.timers.now());
+  }
+
+  /** The gate's time of day at `now` (ms since midnight), or null without a gate. */
+  timeOfDay(now: number): number | null {
+    return this.opts.gate?.timeOfDay(now) ?? null;
+  }
+
   /** Removes and returns the SYSTEM items still held by the gate (for a run ending inside a peak window). */
   abandonHeld(): T[] {
     return (this.opts.gate?.takeAll() ?? []).map((g) => g.item);

@@ -31,7 +31,7 @@ export type GateVerdict = 'pass' | 'held' | 'rejected';
  * arrival order and lets them out through a token bucket once no window is open.
  */
 export class SystemTrafficGate<T> {
-  private readonly day: RunClockDay;
+  private day: RunClockDay;
   private readonly windows: readonly (readonly [number, number])[];
   private readonly bucket: TokenBucket;
   private readonly queue = new Deque<T>();
@@ -53,6 +53,16 @@ export class SystemTrafficGate<T> {
 
   get held(): number {
     return this.queue.length;
+  }
+
+  /** The run clock read `startTimeOfDay` at `clockOrigin`: a live run announces its start to a switch already up. */
+  setClock(startTimeOfDay: string | number, clockOrigin: number): void {
+    this.day = new RunClockDay(startTimeOfDay, clockOrigin);
+  }
+
+  /** The time of day at `now` (ms since midnight). */
+  timeOfDay(now: number): number {
+    return this.day.timeOfDay(now);
   }
 
   /** End (run clock) of the peak window open at `now`, or null when none is. */

@@ -30,3 +30,10 @@ export class RunClockDay {
     return t < 0 ? t + DAY_MS : t;
   }
 }
+
+/** ms since midnight → 'HH:MM:SS' (for answers and logs). */
+export function formatTimeOfDay(ms: number): string {
+  const s = Math.floor((((ms % DAY_MS) + DAY_MS) % DAY_MS) / 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}

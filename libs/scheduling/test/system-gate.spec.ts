@@ -3,7 +3,7 @@ import { createBatcher } from '../src/batcher';
 import { createScheduler } from '../src/scheduler';
 import { SwitchStage } from '../src/switch-stage';
 import { SystemTrafficGate } from '../src/system-gate';
-import { parseTimeOfDay, RunClockDay } from '../src/time-of-day';
+import { formatTimeOfDay, parseTimeOfDay, RunClockDay } from '../src/time-of-day';
 import type { ItemMeta } from '../src/types';
 
 const MIN = 60_000;
@@ -18,6 +18,8 @@ describe('time of day on the run clock', () => {
     const day = new RunClockDay('23:00', 5_000);
     expect(day.timeOfDay(5_000)).toBe(23 * HOUR);
     expect(day.timeOfDay(5_000 + 2 * HOUR)).toBe(HOUR);
+    expect(formatTimeOfDay(parseTimeOfDay('09:05:07'))).toBe('09:05:07');
+    expect(formatTimeOfDay(24 * HOUR + 1_500)).toBe('00:00:01');
   });
 });
 
@@ -120,6 +122,47 @@ describe('SwitchStage with the system gate', () => {
     // 15 held at 5/s: the last leaves the gate about 3 s in.
     expect(servedAt.get('s19')!).toBeGreaterThanOrEqual(3_000);
     expect(servedAt.get('c19')!).toBeLessThan(1_000);
+  });
+});
+
+describe("the gate's clock set again while items are held", () => {
+  const system: ItemMeta = { category: 'P2M', initiation: 'SYSTEM' };
+  const stageAt = (startTimeOfDay: string) => {
+    const timers = new VirtualTimers(0);
+    const served: { id: string; at: number }[] = [];
+    const stage = new SwitchStage<string>({
+      timers,
+      scheduler: createScheduler('fifo'),
+      batcher: createBatcher({ policy: 'adaptive', maxSize: 10 }),
+      gate: new SystemTrafficGate({ startTimeOfDay, ratePerSec: 10, burst: 10 }),
+      onServed: (b) => b.forEach((id) => served.push({ id, at: timers.now() })),
+    });
+    return { timers, stage, served };
+  };
+
+  it('releases what it holds at once when the new clock puts the run outside the window', async () => {
+    // A switch up since 11:00 by its own count; the run announced at 5 s began at 09:00.
+    const { timers, stage, served } = stageAt('11:00');
+    expect(stage.offer('sys', system)).toBe('held');
+    await timers.runUntil(5_000);
+    expect(served).toEqual([]);
+    stage.setGateClock('09:00', 5_000);
+    expect(stage.timeOfDay(5_000)).toBe(9 * HOUR);
+    await timers.runUntil(6_000);
+    expect(served.map((s) => s.id)).toEqual(['sys']);
+    expect(served[0]!.at).toBeLessThan(5_100);
+    // And a new SYSTEM item now passes straight through.
+    expect(stage.offer('sys2', system)).toBe('queued');
+  });
+
+  it('holds what arrives once the new clock opens a window, until that window closes', async () => {
+    const { timers, stage, served } = stageAt('08:00');
+    // The run began at 12:59 when the clock read 1 s: the window closes at 13:00, 61 s on the clock.
+    stage.setGateClock('12:59', 1_000);
+    expect(stage.offer('sys', system)).toBe('held');
+    await timers.runUntil();
+    expect(served).toHaveLength(1);
+    expect(served[0]!.at).toBe(61_000 + 22);
   });
 });
 

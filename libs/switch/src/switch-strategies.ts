@@ -30,6 +30,12 @@ export interface SwitchStrategies {
   };
 }
 
+/** Where the run's time of day starts: the run clock read `startTimeOfDay` at `clockOrigin`. */
+export interface TimeOfDayOrigin {
+  readonly startTimeOfDay: string;
+  readonly clockOrigin: number;
+}
+
 export interface StageCallbacks<T> {
   readonly onServed: (batch: T[], info: ServedInfo) => void;
   readonly onExpired: (items: T[]) => void;
@@ -37,14 +43,15 @@ export interface StageCallbacks<T> {
 }
 
 /**
- * Builds the switch's queueing stage from its strategies; `gateClockOrigin` is when the run clock
- * read the scenario's start time of day (`systemGate.clockOrigin`, or the switch's creation).
+ * Builds the switch's queueing stage from its strategies; the system gate reads the time of day
+ * from `day` (the scenario's start at `systemGate.clockOrigin`, the switch's creation, or what
+ * a live run announced).
  */
 export function buildStage<T>(
   s: SwitchStrategies,
   timers: Timers,
   cb: StageCallbacks<T>,
-  gateClockOrigin: number,
+  day: TimeOfDayOrigin,
 ): SwitchStage<T> {
   return new SwitchStage<T>({
     timers,
@@ -52,8 +59,8 @@ export function buildStage<T>(
     batcher: createBatcher(s.batch),
     model: { fixedMs: s.stage.fixedMs, perTxnMs: s.stage.perTxnMs, servers: s.stage.servers },
     gate: new SystemTrafficGate<GatedItem<T>>({
-      startTimeOfDay: s.systemGate.startTimeOfDay,
-      clockOrigin: gateClockOrigin,
+      startTimeOfDay: day.startTimeOfDay,
+      clockOrigin: day.clockOrigin,
       ratePerSec: s.systemGate.ratePerSec,
     }),
     ...cb,

@@ -42,7 +42,7 @@ import {
   type SwitchStage,
   type SwitchStageModel,
 } from '../../scheduling/src';
-import { buildStage, type SwitchStrategies } from './switch-strategies';
+import { buildStage, type TimeOfDayOrigin, type SwitchStrategies } from './switch-strategies';
 import type { DecisionLog } from './decision-log';
 import type { SwitchReplication } from './replication';
 import type { BankHealth, EarlyOutcome, SwitchCommand } from './switch-command';
@@ -146,8 +146,8 @@ export class SwitchService {
   private stage: SwitchStage<Work>;
   /** Capacity set by `resizeStage`, kept across stage rebuilds. */
   private resized: SwitchStageModel | null = null;
-  /** When the system gate's clock read the scenario's start time of day (see SwitchStrategies). */
-  private readonly gateClockOrigin: number;
+  /** The time of day the system gate reads (see SwitchStrategies, `setTimeOfDayOrigin`). */
+  private dayOrigin: TimeOfDayOrigin;
   private readonly admission: LegAdmission;
   private readonly checks: StatusCheckLimiter;
   /** Banks of the legs admitted for each payment in 2PC, until its outcome. */
@@ -161,7 +161,10 @@ export class SwitchService {
     this.admission = opts.admission ?? new NoAdmissionControl();
     this.checks = new StatusCheckLimiter(opts.statusChecks);
     this.legSentAt = opts.observer?.bankLeg ? new Map() : null;
-    this.gateClockOrigin = opts.strategies.systemGate.clockOrigin ?? opts.timers.now();
+    this.dayOrigin = {
+      startTimeOfDay: opts.strategies.systemGate.startTimeOfDay,
+      clockOrigin: opts.strategies.systemGate.clockOrigin ?? opts.timers.now(),
+    };
     this.stage = this.buildStage();
   }
 
@@ -178,7 +181,7 @@ export class SwitchService {
         onShed: (items) => this.refuse(items, 'QS'),
       },
       // A stage rebuilt on a leadership change keeps the time of day it started with.
-      this.gateClockOrigin,
+      this.dayOrigin,
     );
     if (this.resized) stage.resize(this.resized);
     return stage;
@@ -191,6 +194,22 @@ export class SwitchService {
   resizeStage(model: SwitchStageModel): void {
     this.resized = model;
     this.stage.resize(model);
+  }
+
+  /**
+   * The run's time of day from now on. A live switch process starts before the runs it serves
+   * (`upi-lab stack up`, then `run --live`), so each run announces its start and its scenario's
+   * start time of day (`PUT /admin/run-clock`); a stage rebuilt on a leadership change keeps it.
+   */
+  setTimeOfDayOrigin(clock: TimeOfDayOrigin): void {
+    this.dayOrigin = clock;
+    this.stage.setGateClock(clock.startTimeOfDay, clock.clockOrigin);
+  }
+
+  /** The run clock the system gate reads; the switch's clock now, and the time of day it makes. */
+  timeOfDay(): TimeOfDayOrigin & { readonly now: number; readonly timeOfDayMs: number | null } {
+    const now = this.opts.timers.now();
+    return { ...this.dayOrigin, now, timeOfDayMs: this.stage.timeOfDay(now) };
   }
 
   /** The service-time model the switch's queue is served under now. */

@@ -8,7 +8,9 @@
  *   k6 run -e PLAN=plan.json -e TARGET=http://127.0.0.1:18080 -e UPI_ADMIN_TOKEN=... dist/festival.js
  *
  * Environment: PLAN (plan file, default plan.json), TARGET (PSP base URL), UPI_ADMIN_TOKEN (reads the
- * ledger before and after, for the money check), RESULT (result file, default result.json).
+ * ledger before and after, for the money check), RESULT (result file, default result.json),
+ * SWITCHES (comma-separated switch replica base URLs: with the token, setup tells each when the run
+ * started and at which time of day, as `upi-lab run --live` does).
  */
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
@@ -23,6 +25,10 @@ const plan = JSON.parse(open(__ENV.PLAN || 'plan.json')) as K6Plan;
 const BASE = (__ENV.TARGET || 'http://127.0.0.1:18080').replace(/\/+$/, '');
 const TOKEN = __ENV.UPI_ADMIN_TOKEN || '';
 const RESULT = __ENV.RESULT || 'result.json';
+const SWITCHES = (__ENV.SWITCHES || '')
+  .split(',')
+  .map((u) => u.trim().replace(/\/+$/, ''))
+  .filter((u) => u.length > 0);
 const CLASSES = plan.categories.map((c) => c.category);
 const FINAL = ['SUCCESS', 'DECLINED', 'DEEMED'];
 
@@ -84,7 +90,24 @@ function ledgerSummary(): LedgerSummary | null {
   return r.status === 200 ? (r.json() as unknown as LedgerSummary) : null;
 }
 
+/**
+ * The switch processes were started before this run, and NPCI's hold on system-initiated traffic
+ * follows the run's time of day: tell each replica when the run starts (PUT /admin/run-clock).
+ */
+function announceRunClock(): void {
+  if (!TOKEN || SWITCHES.length === 0) return;
+  const body = JSON.stringify({ startedAt: Date.now(), startTimeOfDay: plan.startTimeOfDay });
+  for (const url of SWITCHES) {
+    const r = http.put(`${url}/admin/run-clock`, body, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      tags: { name: 'PUT /admin/run-clock' },
+    });
+    check(r, { 'the switch took the run clock': (x) => x.status === 200 });
+  }
+}
+
 export function setup(): SetupData {
+  announceRunClock();
   // Run-unique Idempotency-Keys: the PSP's idempotency records outlive one run.
   return {
     runTag: `${plan.scenario.name.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${Date.now().toString(36)}`,

@@ -152,6 +152,7 @@ export function createK6Runtime(o: {
   const http = {
     get: (url: string, params?: object) => request('GET', url, null, params),
     post: (url: string, body: unknown, params?: object) => request('POST', url, body, params),
+    put: (url: string, body: unknown, params?: object) => request('PUT', url, body, params),
     request: (method: string, url: string, body: unknown, params?: object) =>
       request(method, url, body, params),
   };
