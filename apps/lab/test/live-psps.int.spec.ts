@@ -218,3 +218,44 @@ test('30 % retries spread over both PSPs, then kill -9 of psp-1 mid-run: invaria
   expect(component('psp-1').pid).not.toBe(psp1.pid);
   expect(component('psp-1').env.UPI_INSTANCE).toBe('psp-1');
 });
+
+test('psp-1 stops answering (SIGSTOP): it holds only its own connections, and the arrivals routed to psp-2 stay on time', async () => {
+  const scenario = loadScenario(smokeFile, { durationSec: 12 });
+  const psp1 = component('psp-1');
+  const t0 = Date.now();
+  const run = runLive(scenario, {
+    targets: liveTargets(readState(root)!),
+    drainMs: 30_000,
+    admission: { maxLagMs: 1_000 },
+  });
+  let runError: unknown = null;
+  run.catch((e: unknown) => (runError = e));
+  await sleep(2_000);
+  try {
+    if (runError) throw runError;
+    expect(stackKill('psp-1', 'SIGSTOP')).toEqual([`psp-1 (pid ${psp1.pid}) SIGSTOP`]);
+    await sleep(Math.max(0, 12_500 - (Date.now() - t0)));
+  } finally {
+    // Its requests (held by the kernel meanwhile) are served once it runs again, before the drain ends.
+    stackKill('psp-1', 'SIGCONT');
+  }
+  const result: RunResult = await run;
+  const psps = result.extensions?.psps as { url: string; offered: number; failed: number }[];
+  log(
+    summarise(
+      'two PSPs, psp-1 stopped from 2 s to 12.5 s, admission 1 s',
+      result,
+      `dropped ${String(result.extensions?.droppedArrivals)}, per PSP ${JSON.stringify(psps)}`,
+    ),
+  );
+  // psp-1 filled its own connections, then its arrivals were dropped after their second of grace…
+  expect(result.extensions?.droppedArrivals as number).toBeGreaterThan(50);
+  // …while psp-2's went out and were answered to the end of the curve. With one gate for both,
+  // psp-1's hung requests took every slot within a few seconds and nothing was sent after that.
+  // (Seconds 8 to 11: psp-1's held requests are answered only after it continues, at 12.5 s.)
+  const late = result.timeline.filter((p) => p.t >= 8 && p.t < 12);
+  expect(late.reduce((a, p) => a + p.success, 0)).toBeGreaterThan(50);
+  expect(psps[1]!.offered).toBeGreaterThan(result.offered * 0.4);
+  expect(psps[1]!.failed).toBe(0);
+  expectInvariants(result);
+});

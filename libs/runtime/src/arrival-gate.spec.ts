@@ -1,6 +1,6 @@
 import type { Arrival } from '../../scenarios/src';
 import { VirtualTimers } from '../../sim/src/virtual-timers';
-import { ArrivalGate } from './arrival-gate';
+import { ArrivalGate, mergeGateStats } from './arrival-gate';
 
 interface Item {
   readonly atMs: number;
@@ -136,5 +136,43 @@ describe('ArrivalGate (virtual clock)', () => {
           () => undefined,
         ),
     ).toThrow(/maxLagMs/);
+  });
+});
+
+describe('mergeGateStats', () => {
+  it("adds the gates' counts and drops per second, and keeps the largest lag", () => {
+    const merged = mergeGateStats([
+      { sent: 10, late: 1, dropped: 3, maxLagMs: 40.5, droppedBySec: [0, 2, 1] },
+      { sent: 7, late: 2, dropped: 5, maxLagMs: 120, droppedBySec: [1, 0, 0, 4] },
+      { sent: 0, late: 0, dropped: 0, maxLagMs: 0, droppedBySec: [] },
+    ]);
+    expect(merged).toEqual({ sent: 17, late: 3, dropped: 8, maxLagMs: 120, droppedBySec: [1, 2, 1, 4] });
+    expect(mergeGateStats([])).toEqual({ sent: 0, late: 0, dropped: 0, maxLagMs: 0, droppedBySec: [] });
+  });
+
+  it('one stalled target: with a gate each, the other keeps sending on time', () => {
+    // Two targets of 2 slots; target 0 never answers, target 1 answers at once. Arrivals alternate.
+    let now = 0;
+    const sent: number[][] = [[], []];
+    const gates = [0, 1].map(
+      (i) =>
+        new ArrivalGate<{ atMs: number }>(
+          { slots: 2, maxLagMs: 100 },
+          () => now,
+          (a, release) => {
+            sent[i]!.push(a.atMs);
+            if (i === 1) release();
+          },
+        ),
+    );
+    for (let k = 0; k < 20; k++) {
+      now = k * 10;
+      gates[k % 2]!.offer({ atMs: now });
+    }
+    now = 1_000;
+    for (const g of gates) g.close();
+    expect(sent[0]).toEqual([0, 20]);
+    expect(sent[1]).toHaveLength(10);
+    expect(mergeGateStats(gates.map((g) => g.stats()))).toMatchObject({ sent: 12, dropped: 8 });
   });
 });

@@ -120,3 +120,16 @@ export class ArrivalGate<T extends { readonly atMs: number }> {
     this.onDrop?.(item);
   }
 }
+
+/** Several gates' counts as one (a driver with one gate per target). */
+export function mergeGateStats(all: readonly GateStats[]): GateStats {
+  const bySec: number[] = [];
+  for (const g of all) g.droppedBySec.forEach((n, sec) => (bySec[sec] = (bySec[sec] ?? 0) + n));
+  return {
+    sent: all.reduce((a, g) => a + g.sent, 0),
+    late: all.reduce((a, g) => a + g.late, 0),
+    dropped: all.reduce((a, g) => a + g.dropped, 0),
+    maxLagMs: all.reduce((a, g) => Math.max(a, g.maxLagMs), 0),
+    droppedBySec: Array.from(bySec, (n) => n ?? 0),
+  };
+}

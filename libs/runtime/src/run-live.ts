@@ -15,7 +15,7 @@ import {
 import type { InvariantCheck } from '../../scenarios/src/result';
 import type { Topology } from '../../scenarios/src/topology';
 import type { TxnEntry } from '../../switch/src/txn-registry';
-import { ArrivalGate } from './arrival-gate';
+import { ArrivalGate, mergeGateStats } from './arrival-gate';
 import { wallClock } from './clocks';
 import { FaultInjector } from './fault-injector';
 import { announceRunClock } from './live/run-clock';
@@ -203,12 +203,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     });
   };
 
-  const offer = (a: Arrival, release: () => void): void => {
+  const offer = (a: Arrival, at: number, release: () => void): void => {
     recorder.offer(a.atMs);
     unanswered++;
     const offeredAt = rel();
     const category = a.body.category;
-    const at = route(a);
     const target = psps[at]!;
     target.stats.offered++;
     if (a.retryOfKey !== undefined) target.stats.retries++;
@@ -251,14 +250,19 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     keyPrefix: `${t.runId}-${startedAtEpoch.toString(36)}`,
     ...(opts.segments ? { segments: opts.segments } : {}),
   });
-  // Without an admission bound the gate never drops (unbounded slots and lag): arrivals queue in the pool.
-  const gate = new ArrivalGate<Arrival>(
-    opts.admission
-      ? { slots: perPool * psps.length, maxLagMs: opts.admission.maxLagMs }
-      : { slots: Number.POSITIVE_INFINITY, maxLagMs: Number.POSITIVE_INFINITY },
-    rel,
-    offer,
-    (a) => recorder.offer(a.atMs),
+  // One gate per PSP instance, with that instance's connections: an instance that stops answering
+  // holds only its own slots, and the arrivals routed to the others keep their times. Without an
+  // admission bound a gate never drops (unbounded slots and lag): arrivals queue in the pool.
+  const gates = psps.map(
+    (_, i) =>
+      new ArrivalGate<Arrival>(
+        opts.admission
+          ? { slots: perPool, maxLagMs: opts.admission.maxLagMs }
+          : { slots: Number.POSITIVE_INFINITY, maxLagMs: Number.POSITIVE_INFINITY },
+        rel,
+        (a, release) => offer(a, i, release),
+        (a) => recorder.offer(a.atMs),
+      ),
   );
   // The switch processes started before this run: their gate must read the run's time of day.
   const switchUrls = t.switchUrls?.length ? t.switchUrls : [t.switchUrl];
@@ -268,7 +272,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const cpu0 = process.cpuUsage();
   const driver = driveArrivals(traffic, timers, rel, (a) => {
     opts.onArrival?.(a);
-    gate.offer(a);
+    gates[route(a)]!.offer(a);
   });
   const injector = new FaultInjector(
     {
@@ -302,8 +306,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   driver.stop();
   const loadCpu = process.cpuUsage(cpu0);
   const loadWallMs = rel();
-  gate.close();
-  const admission = gate.stats();
+  for (const g of gates) g.close();
+  const admission = mergeGateStats(gates.map((g) => g.stats()));
 
   // Drain: answers still owed to the generator, and the switch's outstanding 2PC work.
   const drainEnd = durationMs + drainMs;
