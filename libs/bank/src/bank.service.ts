@@ -240,47 +240,68 @@ export class BankService {
     completions: readonly Completion[],
   ): Promise<void> {
     const now = this.opts.timers.now();
-    const replies: (BankResp | null)[] = items.map(() => null);
+    const n = items.length;
+    const replies: (BankResp | null)[] = new Array<BankResp | null>(n).fill(null);
     const toCheck: { i: number; code: ResponseCode }[] = [];
     const toApply: number[] = [];
-    // Copies of one operation in the same batch follow the first copy's fate.
-    const leaderOf = new Map<string, number>();
+    // Copies of one operation in the same batch follow the first copy's fate (one item: no copies).
+    const leaderOf = n > 1 ? new Map<string, number>() : null;
     const followers: { i: number; leader: number }[] = [];
-    items.forEach((p, i) => {
+    for (let i = 0; i < n; i++) {
       const done = completions[i]!;
-      if (done === 'drop') return;
+      if (done === 'drop') continue;
+      const p = items[i]!;
       const req = p.req;
-      if (!isBusinessOp(req.op)) return void toApply.push(i);
+      if (!isBusinessOp(req.op)) {
+        toApply.push(i);
+        continue;
+      }
       const key = memoKey(req);
-      const leader = leaderOf.get(key);
-      if (leader !== undefined) return void followers.push({ i, leader });
-      leaderOf.set(key, i);
+      if (leaderOf) {
+        const leader = leaderOf.get(key);
+        if (leader !== undefined) {
+          followers.push({ i, leader });
+          continue;
+        }
+        leaderOf.set(key, i);
+      }
       const remembered = h.memo.get(key, now);
-      if (remembered) return void (replies[i] = decline(req, remembered));
+      if (remembered) {
+        replies[i] = decline(req, remembered);
+        continue;
+      }
       const code = done === 'decline' ? technicalDecline(req.side) : p.fail;
       if (code) toCheck.push({ i, code });
       else toApply.push(i);
-    });
+    }
     try {
-      const states = await Promise.all(
-        toCheck.map(({ i }) => this.opts.ledger.record(items[i]!.req.txnId, items[i]!.req.side)),
-      );
-      toCheck.forEach(({ i, code }, k) => {
-        const req = items[i]!.req;
-        if (states[k] === 'NONE') {
-          h.memo.set(memoKey(req), code, now);
-          replies[i] = decline(req, code);
-        } else {
-          // Already done by an earlier copy: the ledger replays that answer, nothing moves.
-          toApply.push(i);
-        }
-      });
+      // toApply is in item order unless a checked or copied item joins it below.
+      let ordered = true;
+      if (toCheck.length > 0) {
+        const states = await Promise.all(
+          toCheck.map(({ i }) => this.opts.ledger.record(items[i]!.req.txnId, items[i]!.req.side)),
+        );
+        toCheck.forEach(({ i, code }, k) => {
+          const req = items[i]!.req;
+          if (states[k] === 'NONE') {
+            h.memo.set(memoKey(req), code, now);
+            replies[i] = decline(req, code);
+          } else {
+            // Already done by an earlier copy: the ledger replays that answer, nothing moves.
+            toApply.push(i);
+            ordered = false;
+          }
+        });
+      }
       for (const { i, leader } of followers) {
         const led = replies[leader];
         if (led) replies[i] = decline(items[i]!.req, led.code);
-        else toApply.push(i);
+        else {
+          toApply.push(i);
+          ordered = false;
+        }
       }
-      toApply.sort((a, b) => a - b);
+      if (!ordered) toApply.sort((a, b) => a - b);
       const ops: LedgerOp[] = [];
       const opIndex: number[] = [];
       for (const i of toApply) {

@@ -384,21 +384,33 @@ export class PspCore {
    * reads the record when it runs, so a late 202 write can never replace a stored outcome.
    */
   private storeAnswer(key: string, fingerprint: string, txnId: string): Promise<void> {
-    const prev = this.storeWrites.get(txnId) ?? Promise.resolve();
-    const next = prev
-      .then(() => {
-        const rec = this.records.get(txnId);
-        if (!rec) return;
-        const answer: StoredAnswer = FINAL.has(rec.status)
-          ? finalAnswer(rec)
-          : { httpStatus: 202, body: pendingBody(txnId) };
-        return this.o.store.complete(key, fingerprint, answer);
-      })
-      .catch((err: unknown) => this.report(err, 'idempotency-store'));
-    this.storeWrites.set(txnId, next);
-    void next.then(() => {
+    const write = (): Promise<void> | undefined => {
+      const rec = this.records.get(txnId);
+      if (!rec) return;
+      const answer: StoredAnswer = FINAL.has(rec.status)
+        ? finalAnswer(rec)
+        : { httpStatus: 202, body: pendingBody(txnId) };
+      return this.o.store.complete(key, fingerprint, answer);
+    };
+    const prev = this.storeWrites.get(txnId);
+    // With no write in flight for the payment (the usual case) this one starts now.
+    let started: Promise<void> | undefined;
+    if (prev) started = prev.then(write);
+    else {
+      try {
+        started = Promise.resolve(write());
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+    }
+    const done = () => {
       if (this.storeWrites.get(txnId) === next) this.storeWrites.delete(txnId);
+    };
+    const next: Promise<void> = started.then(done, (err: unknown) => {
+      this.report(err, 'idempotency-store');
+      done();
     });
+    this.storeWrites.set(txnId, next);
     return next;
   }
 
