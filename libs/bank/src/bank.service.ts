@@ -329,7 +329,8 @@ export class BankService {
     // in call order, so replies still leave in completion order.
     const sent = this.publish(h, out);
     h.publishing.add(sent);
-    void sent.finally(() => h.publishing.delete(sent));
+    // publish() never rejects (it counts its own failures): one callback, not finally's two promises.
+    void sent.then(() => h.publishing.delete(sent));
   }
 
   private async publish(h: Hosted, replies: readonly BankResp[]): Promise<void> {
