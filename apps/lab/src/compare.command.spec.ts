@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SIM_WORKER_ENV } from '../../../libs/sim/src/sim-runner';
+import { bundleSimWorker } from '../../../libs/sim/test/worker-bundle';
 import { compareCommand, parseList } from './compare.command';
 
 const SMOKE = join(__dirname, '../../../scenarios/smoke.yaml');
@@ -40,6 +42,45 @@ describe('upi-lab compare', () => {
     expect(cmp.verdicts).toHaveLength(5);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
+
+  it('with two workers, writes the same runs as with one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'upi-compare-workers-'));
+    process.env[SIM_WORKER_ENV] = bundleSimWorker(dir);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const runs = async (workers: number) => {
+        const out = join(dir, `w${workers}`);
+        const code = await compareCommand({
+          scenario: SMOKE,
+          strategies: 'fifo,weighted-fair',
+          batch: '50',
+          duration: 2,
+          out,
+          progress: false,
+          workers,
+        });
+        expect(code).toBe(0);
+        return readdirSync(out)
+          .filter((f) => f.startsWith('run-'))
+          .sort()
+          .map((f) =>
+            // Wall-clock figures (the run's start, CPU and wall times) differ between any two runs.
+            JSON.stringify(JSON.parse(readFileSync(join(out, f), 'utf8')), (k, v: unknown) =>
+              /wall|cpu|startedAt/i.test(k) ? undefined : v,
+            ),
+          );
+      };
+      const one = await runs(1);
+      expect(one).toHaveLength(2);
+      expect(await runs(2)).toEqual(one);
+      // Two workers do go through the worker entry: without one, the command says so.
+      process.env[SIM_WORKER_ENV] = join(dir, 'missing.js');
+      await expect(runs(2)).rejects.toThrow(/missing: build first/);
+    } finally {
+      log.mockRestore();
+      delete process.env[SIM_WORKER_ENV];
+    }
+  }, 120_000);
 
   it('refuses unknown strategies and bad sizes before running anything', async () => {
     await expect(compareCommand({ scenario: SMOKE, strategies: 'fifo,lifo', batch: '1' })).rejects.toThrow(

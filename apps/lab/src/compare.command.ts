@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { runScenario, virtualClock, wallClock } from '../../../libs/runtime/src';
 import { simulate } from '../../../libs/sim/src/simulate';
-import { loadScenario, validateResult, type RunResult } from '../../../libs/scenarios/src';
+import { DEFAULT_SIM_MODEL } from '../../../libs/sim/src/sim-model';
+import { createSimRunner } from '../../../libs/sim/src/sim-runner';
+import { loadScenario, validateResult, type RunResult, type Scenario } from '../../../libs/scenarios/src';
 import { STRATEGIES } from '../../../libs/scheduling/src';
 import { writeResult } from './run.command';
 import { writeReport } from './report-io';
@@ -23,6 +25,8 @@ export interface CompareCommandOptions {
   out?: string;
   target?: number;
   progress?: boolean;
+  /** Virtual-clock runs at once, in worker threads; 1 (the default here; the CLI's is one per core) = in this process. */
+  workers?: number;
 }
 
 /** Parses "a,b,c" into a non-empty list without blanks or duplicates. */
@@ -73,28 +77,38 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
           { run: 0, runs: combos.length, label: '', phase: '' },
           { virtualClock: o.simulate || virtual },
         );
-  const results: RunResult[] = [];
-  for (let i = 0; i < combos.length; i++) {
-    const sc = scenarios[i]!;
-    const label = `${sc.strategies.scheduling} · ${sc.strategies.batch.policy} ${sc.strategies.batch.size}`;
-    const onProgress = (p: { elapsedSec: number; phase: string }) =>
-      bar?.update(i * perRun + Math.floor(p.elapsedSec), {
-        run: i + 1,
-        runs: combos.length,
-        label,
-        phase: p.phase,
-      });
-    const result = o.simulate
-      ? await simulate(sc, { onProgress })
-      : await runScenario(sc, {
-          clock: virtual ? virtualClock() : wallClock(),
-          mode: 'embedded',
-          onProgress,
+  const labelOf = (sc: Scenario) =>
+    `${sc.strategies.scheduling} · ${sc.strategies.batch.policy} ${sc.strategies.batch.size}`;
+  const workers = Math.min(o.workers ?? 1, combos.length);
+  // Virtual-clock runs are independent and deterministic: several at once in worker threads give
+  // the same results. Wall-clock runs stay one at a time (they would slow each other down).
+  const results =
+    (o.simulate || virtual) && workers > 1
+      ? await runInWorkers(scenarios, workers, o.simulate ? 'simulated' : 'embedded', (done, sc) =>
+          bar?.update(done * perRun, { run: done, runs: combos.length, label: labelOf(sc), phase: 'done' }),
+        )
+      : await runInTurn(scenarios, (sc, i) => {
+          const onProgress = (p: { elapsedSec: number; phase: string }) =>
+            bar?.update(i * perRun + Math.floor(p.elapsedSec), {
+              run: i + 1,
+              runs: combos.length,
+              label: labelOf(sc),
+              phase: p.phase,
+            });
+          return o.simulate
+            ? simulate(sc, { onProgress })
+            : runScenario(sc, {
+                clock: virtual ? virtualClock() : wallClock(),
+                mode: 'embedded',
+                onProgress,
+              });
         });
+  results.forEach((result, i) => {
+    const sc = scenarios[i]!;
     const check = validateResult(result);
     if (!check.ok)
       throw new Error(
-        `internal error: run ${label} does not match the result schema: ${check.errors.join('; ')}`,
+        `internal error: run ${labelOf(sc)} does not match the result schema: ${check.errors.join('; ')}`,
       );
     writeResult(
       join(
@@ -103,8 +117,7 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
       ),
       result,
     );
-    results.push(result);
-  }
+  });
   bar?.update(perRun * combos.length, { phase: 'done' });
   bar?.stop();
   const written = writeReport(results, join(outDir, 'report'), {
@@ -117,4 +130,36 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
     `\n${combos.length} results in ${outDir}/\nreport: ${written.html}\ncomparison: ${written.json}`,
   );
   return results.every((r) => r.invariants.every((x) => x.ok)) ? 0 : 3;
+}
+
+async function runInTurn(
+  scenarios: readonly Scenario[],
+  run: (sc: Scenario, i: number) => Promise<RunResult>,
+): Promise<RunResult[]> {
+  const out: RunResult[] = [];
+  for (let i = 0; i < scenarios.length; i++) out.push(await run(scenarios[i]!, i));
+  return out;
+}
+
+/** Every combination at once on `workers` threads; results in the combinations' order. */
+async function runInWorkers(
+  scenarios: readonly Scenario[],
+  workers: number,
+  mode: 'simulated' | 'embedded',
+  onDone: (done: number, sc: Scenario) => void,
+): Promise<RunResult[]> {
+  const runner = createSimRunner(workers);
+  let done = 0;
+  try {
+    return await Promise.all(
+      scenarios.map((sc) =>
+        runner.run({ scenario: sc, model: DEFAULT_SIM_MODEL, mode }).then((r) => {
+          onDone(++done, sc);
+          return r;
+        }),
+      ),
+    );
+  } finally {
+    await runner.close();
+  }
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 
 type NumberArg = (name: string) => (v: string) => number;
@@ -52,6 +53,12 @@ export function addReportCommands(program: Command, int: NumberArg, positive: Nu
       'run each combination in the simulator (modelled service times and network; mode simulated)',
     )
     .option('-o, --out <dir>', 'output folder (default results/compare-<scenario>-<time>)')
+    .option(
+      '--workers <n>',
+      'virtual-clock runs at once in worker threads (default: one per core; 1: in this process); same results',
+      int('workers'),
+      availableParallelism(),
+    )
     .option(
       '--target <share>',
       "share of a class's payments that must start within its deadline (default 0.99)",

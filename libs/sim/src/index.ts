@@ -6,6 +6,7 @@ export * from './simulate';
 export * from './slo';
 export * from './planner';
 export * from './plan-run';
+export * from './sim-runner';
 export * from './plan-report';
 export * from './calibrate';
 export * from './histogram-fit';

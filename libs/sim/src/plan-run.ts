@@ -8,7 +8,7 @@ import {
   type Trial,
 } from './planner';
 import type { SimModel } from './sim-model';
-import { simulate } from './simulate';
+import { InProcessSimRunner, type SimRunner } from './sim-runner';
 import { checkSlo, type Slo, type SloVerdict } from './slo';
 
 /** What the planner keeps of one simulated configuration. */
@@ -29,6 +29,18 @@ export interface PlanRun {
   readonly baselineVerdict: SloVerdict;
 }
 
+/** How `runPlan` runs its simulations. */
+export interface PlanRunOptions {
+  /** Told of each configuration as its simulation ends, in the order the search asked. */
+  readonly onTrial?: (t: Trial<TrialDetail>, n: number) => void;
+  /**
+   * Runs the simulations; default one at a time in this process. With a pool of workers, idle
+   * workers simulate the configurations the search will probably ask for next (and the scenario as
+   * written); the trials, their order and the recommendation are the same as with one.
+   */
+  readonly runner?: SimRunner;
+}
+
 /**
  * `upi-lab plan`: simulates configurations of the scenario's `plan` knobs until it finds the
  * cheapest one that meets the SLO over the whole run and in every window of the curve.
@@ -37,38 +49,64 @@ export async function runPlan(
   scenario: Scenario,
   slo: Slo,
   model: SimModel,
-  onTrial?: (t: Trial<TrialDetail>, n: number) => void,
+  opts: PlanRunOptions = {},
 ): Promise<PlanRun> {
   if (!scenario.plan)
     throw new Error(
       `${scenario.source ?? scenario.name}: no 'plan' section: nothing for the planner to vary`,
     );
   const vars = planVariables(scenario.plan);
-  const results = new Map<string, RunResult>();
+  const runner = opts.runner ?? new InProcessSimRunner();
+  // Every simulation started, asked for or speculative, by configuration.
+  const runs = new Map<string, Promise<RunResult>>();
   const key = (c: PlanConfig) => JSON.stringify(c);
-  const outcome = await searchPlan<TrialDetail>(
-    vars,
-    async (config) => {
-      const r = await simulate(applyKnobs(scenario, config), { model });
-      results.set(key(config), r);
-      const verdict = checkSlo(slo, r);
-      return {
-        meets: verdict.meets,
-        detail: { verdict, offered: r.offered, throughputTps: r.throughputTps },
-      };
-    },
-    onTrial ? { onTrial } : {},
-  );
-  const baseline = await simulate(scenario, { model });
-  return {
-    scenario: scenario.name,
-    slo: { text: slo.text, windowSec: slo.windowSec },
-    variables: vars,
-    outcome,
-    baseline,
-    baselineVerdict: checkSlo(slo, baseline),
-    recommended: outcome.best ? (results.get(key(outcome.best.config)) ?? null) : null,
+  const job = (c: PlanConfig) => ({ scenario: applyKnobs(scenario, c), model });
+  const simulated = (c: PlanConfig): Promise<RunResult> => {
+    const k = key(c);
+    let r = runs.get(k);
+    if (!r) runs.set(k, (r = runner.run(job(c))));
+    return r;
   };
+  const prefetch = (configs: readonly PlanConfig[]) => {
+    for (const c of configs) {
+      const k = key(c);
+      if (runs.has(k)) continue;
+      const r = runner.runIfIdle(job(c));
+      if (!r) return; // no worker free: the rest would only queue
+      // A speculative run nobody asks for is dropped; its failure must not go unhandled.
+      r.catch(() => undefined);
+      runs.set(k, r);
+    }
+  };
+  // The scenario as written is simulated whatever the search does: on a free worker from the start.
+  const baselineRun = runner.runIfIdle({ scenario, model });
+  baselineRun?.catch(() => undefined);
+  try {
+    const outcome = await searchPlan<TrialDetail>(
+      vars,
+      async (config) => {
+        const r = await simulated(config);
+        const verdict = checkSlo(slo, r);
+        return {
+          meets: verdict.meets,
+          detail: { verdict, offered: r.offered, throughputTps: r.throughputTps },
+        };
+      },
+      { ...(opts.onTrial ? { onTrial: opts.onTrial } : {}), prefetch },
+    );
+    const baseline = await (baselineRun ?? runner.run({ scenario, model }));
+    return {
+      scenario: scenario.name,
+      slo: { text: slo.text, windowSec: slo.windowSec },
+      variables: vars,
+      outcome,
+      baseline,
+      baselineVerdict: checkSlo(slo, baseline),
+      recommended: outcome.best ? await simulated(outcome.best.config) : null,
+    };
+  } finally {
+    if (!opts.runner) await runner.close();
+  }
 }
 
 /** The plan as JSON: the SLO, the knobs, every trial and the recommendation (no full results). */

@@ -60,7 +60,15 @@ export function configCost(vars: readonly PlanVariable[], c: PlanConfig): number
 export async function searchPlan<D>(
   vars: readonly PlanVariable[],
   evaluate: Evaluate<D>,
-  opts: { readonly maxRounds?: number; readonly onTrial?: (t: Trial<D>, n: number) => void } = {},
+  opts: {
+    readonly maxRounds?: number;
+    readonly onTrial?: (t: Trial<D>, n: number) => void;
+    /**
+     * Told which configurations the search may ask for next (most likely first), so idle workers
+     * can simulate them already. A hint: the trials asked for, and their order, do not change.
+     */
+    readonly prefetch?: (configs: readonly PlanConfig[]) => void;
+  } = {},
 ): Promise<PlanOutcome<D>> {
   const trials: Trial<D>[] = [];
   const memo = new Map<string, Trial<D>>();
@@ -82,7 +90,14 @@ export async function searchPlan<D>(
   let current: PlanConfig = Object.fromEntries(
     vars.map((v) => [v.knob, v.monotone ? v.values[v.values.length - 1]! : v.values[cheapest(v)]!]),
   );
-  let t = await run(current);
+  const firstMonotone = vars.find((v) => v.monotone);
+  const pending = run(current);
+  // The largest capacity usually meets: then the first bisection step comes next.
+  if (firstMonotone) {
+    const hi = firstMonotone.values.indexOf(current[firstMonotone.knob]!);
+    if (hi > 0) opts.prefetch?.([set(current, firstMonotone.knob, firstMonotone.values[hi >> 1]!)]);
+  }
+  let t = await pending;
   if (!t.meets) {
     // Another batch size or strategy may be what it takes.
     for (const v of vars.filter((x) => !x.monotone)) {
@@ -107,7 +122,13 @@ export async function searchPlan<D>(
       let hi = v.values.indexOf(c[v.knob]!);
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if ((await run(set(c, v.knob, v.values[mid]!))).meets) hi = mid;
+        const step = run(set(c, v.knob, v.values[mid]!));
+        // Either way the bisection goes, the next midpoint: lower if this one meets, else upper.
+        const next: PlanConfig[] = [];
+        if (lo < mid) next.push(set(c, v.knob, v.values[(lo + mid) >> 1]!));
+        if (mid + 1 < hi) next.push(set(c, v.knob, v.values[(mid + 1 + hi) >> 1]!));
+        if (next.length > 0) opts.prefetch?.(next);
+        if ((await step).meets) hi = mid;
         else lo = mid + 1;
       }
       c = set(c, v.knob, v.values[hi]!);
@@ -118,13 +139,24 @@ export async function searchPlan<D>(
   let best = await descend(current);
   for (let round = 0; round < (opts.maxRounds ?? 4); round++) {
     let improved = false;
+    // Every alternative's start (capacity back at its largest) is asked for in this round unless
+    // one improves on the best first.
+    const topOf = (b: Trial<D>): PlanConfig =>
+      Object.fromEntries(
+        vars.map((w) => [w.knob, w.monotone ? w.values[w.values.length - 1]! : b.config[w.knob]!]),
+      );
+    opts.prefetch?.(
+      vars
+        .filter((x) => !x.monotone)
+        .flatMap((v) =>
+          v.values.filter((x) => x !== best.config[v.knob]).map((x) => set(topOf(best), v.knob, x)),
+        ),
+    );
     for (const v of vars.filter((x) => !x.monotone)) {
       for (const x of v.values) {
         if (x === best.config[v.knob]) continue;
         // Try the alternative with the capacity knobs back at their largest, then descend.
-        const top = Object.fromEntries(
-          vars.map((w) => [w.knob, w.monotone ? w.values[w.values.length - 1]! : best.config[w.knob]!]),
-        );
+        const top = topOf(best);
         const start = await run(set(top, v.knob, x));
         if (!start.meets) continue;
         const cand = await descend(start.config);

@@ -58,6 +58,25 @@ describe('searchPlan', () => {
     expect(out.trials.length).toBeGreaterThan(0);
   });
 
+  it('hints at the configurations it will ask for next, without changing what it asks for', async () => {
+    const vars = planVariables(spec);
+    const evaluate = async (c: PlanConfig) => ({ meets: meets(c), detail: null });
+    const plain = await searchPlan(vars, evaluate);
+    const hinted: string[] = [];
+    const withHints = await searchPlan(vars, evaluate, {
+      prefetch: (cs) => hinted.push(...cs.map((c) => JSON.stringify(c))),
+    });
+    // The same trials in the same order, and the same answer.
+    expect(withHints.trials.map((t) => t.config)).toEqual(plain.trials.map((t) => t.config));
+    expect(withHints.best).toEqual(plain.best);
+    // Most of what it then asked for had been hinted at before: idle workers would have had it.
+    const asked = plain.trials.slice(1).map((t) => JSON.stringify(t.config));
+    const foreseen = asked.filter((c) => hinted.includes(c)).length;
+    expect(foreseen / asked.length).toBeGreaterThan(0.6);
+    // Each bisection step names both ways it can go: the first step from the largest capacity.
+    expect(hinted[0]).toBe(JSON.stringify({ ...plain.trials[0]!.config, 'switch.capacity': 5 }));
+  });
+
   it('sorts capacity values ascending and prices them per unit', () => {
     const v = planVariables(spec)[0]!;
     expect(v.monotone).toBe(true);

@@ -3,12 +3,15 @@ import { dirname } from 'node:path';
 import { loadScenario, type Scenario } from '../../../../libs/scenarios/src';
 import {
   configText,
+  createSimRunner,
   DEFAULT_SIM_MODEL,
   loadSimModel,
   parseSlo,
   planJson,
   planReportHtml,
   runPlan,
+  type Trial,
+  type TrialDetail,
 } from '../../../../libs/sim/src';
 import { chartJsSource } from '../report-io';
 
@@ -20,6 +23,8 @@ export interface PlanCommandOptions {
   duration?: number;
   model?: string;
   out?: string;
+  /** Simulations at once (worker threads); 1 (the default here; the CLI's is one per core) = in this process. */
+  workers?: number;
 }
 
 /** `upi-lab plan`: the cheapest configuration of the scenario's plan knobs that meets the SLO. */
@@ -33,10 +38,12 @@ export async function planCommand(o: PlanCommandOptions): Promise<number> {
     o.scale !== undefined ? withProportionalQueue(loaded, o.scale / loadScenario(o.scenario).scale) : loaded;
   const model = o.model ? loadSimModel(o.model) : DEFAULT_SIM_MODEL;
   const started = performance.now();
+  const runner = createSimRunner(o.workers ?? 1);
   console.error(
-    `planning ${scenario.name} at scale ${scenario.scale} for SLO ${slo.text} (window ${slo.windowSec} s)`,
+    `planning ${scenario.name} at scale ${scenario.scale} for SLO ${slo.text} (window ${slo.windowSec} s)` +
+      (runner.width > 1 ? `, up to ${runner.width} simulations at once` : ''),
   );
-  const plan = await runPlan(scenario, slo, model, (t, n) => {
+  const onTrial = (t: Trial<TrialDetail>, n: number) => {
     const o = t.detail.verdict.overall;
     const w = t.detail.verdict.worstWindow;
     console.error(
@@ -47,7 +54,13 @@ export async function planCommand(o: PlanCommandOptions): Promise<number> {
           : '') +
         `  [${configText(t.config)}]  ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
-  });
+  };
+  let plan;
+  try {
+    plan = await runPlan(scenario, slo, model, { onTrial, runner });
+  } finally {
+    await runner.close();
+  }
   const base = o.out ?? `results/plan-${scenario.name}`;
   mkdirSync(dirname(base), { recursive: true });
   writeFileSync(`${base}.json`, JSON.stringify(planJson(plan), null, 2) + '\n');

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 
 type Parse = (name: string) => (v: string) => number;
@@ -40,6 +41,12 @@ export function addSimCommands(program: Command, int: Parse, positive: Parse): v
     .option('--duration <sec>', 'override the scenario duration', positive('duration'))
     .option('-m, --model <file>', 'service-time model (from `upi-lab calibrate`)')
     .option('-o, --out <base>', 'writes <base>.json and <base>.html (default results/plan-<name>)')
+    .option(
+      '--workers <n>',
+      'simulations at once in worker threads (default: one per core; 1: in this process). Same plan either way; each full-scale NYE simulation needs ~2.5 GB',
+      int('workers'),
+      availableParallelism(),
+    )
     .action(async (o) => {
       const { planCommand } = await import('./plan.command');
       process.exitCode = await planCommand(o);
