@@ -1,5 +1,15 @@
 import { parseScenario, type Scenario } from '../../scenarios/src';
 
+/** `extra` for tinyScenario: one Mumbai switch replica, and a plan varying its capacity (1,000–4,000/s). */
+export const MUMBAI_CAPACITY_PLAN = `
+network:
+  switchReplicas:
+    - { id: MUM, region: Mumbai, capacityTps: 1000 }
+plan:
+  variables:
+    - { knob: replica.MUM.capacityTps, values: [1000, 4000, 2000, 3000], costPerUnit: 0.01 }
+`;
+
 /**
  * A tiny scenario for simulator tests: two PSPs, two banks, a few seconds at tens of payments per
  * second after scale. `extra` is YAML appended at the top level (network, plan sections).

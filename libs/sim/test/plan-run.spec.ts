@@ -1,5 +1,5 @@
 import { parseSlo, planJson, planReportHtml, runPlan } from '../src';
-import { tinyScenario } from './fixtures';
+import { MUMBAI_CAPACITY_PLAN, tinyScenario } from './fixtures';
 
 describe('runPlan on a tiny scenario', () => {
   it('finds the smallest switch capacity that keeps p99 down, and reports it as JSON and HTML', async () => {
@@ -8,14 +8,7 @@ describe('runPlan on a tiny scenario', () => {
       tps: 1600,
       scale: 1,
       durationSec: 3,
-      extra: `
-network:
-  switchReplicas:
-    - { id: MUM, region: Mumbai, capacityTps: 1000 }
-plan:
-  variables:
-    - { knob: replica.MUM.capacityTps, values: [1000, 4000, 2000, 3000], costPerUnit: 0.01 }
-`,
+      extra: MUMBAI_CAPACITY_PLAN,
     });
     const plan = await runPlan(scenario, parseSlo('success>=99,p99<=600'), { version: 1 });
     expect(plan.outcome.best?.config).toEqual({ 'replica.MUM.capacityTps': 2000 });

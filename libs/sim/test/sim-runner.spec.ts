@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunResult } from '../../scenarios/src';
 import { DEFAULT_SIM_MODEL, parseSlo, planJson, runPlan, simulate } from '../src';
 import { createSimRunner, runSimJob, SimWorkerPool } from '../src/sim-runner';
-import { tinyScenario } from './fixtures';
+import { MUMBAI_CAPACITY_PLAN, tinyScenario } from './fixtures';
 import { bundleSimWorker } from './worker-bundle';
 
 /*
@@ -23,15 +23,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What may differ between two runs of one seed: wall-clock times (an embedded run's start too). */
 const stable = (r: RunResult) => JSON.stringify(r, (k, v) => (/wall|cpu|startedAt/i.test(k) ? undefined : v));
-
-const planned = `
-network:
-  switchReplicas:
-    - { id: MUM, region: Mumbai, capacityTps: 1000 }
-plan:
-  variables:
-    - { knob: replica.MUM.capacityTps, values: [1000, 4000, 2000, 3000], costPerUnit: 0.01 }
-`;
 
 describe('simulations in worker threads', () => {
   it('gives each job the result this process would, two at a time', async () => {
@@ -92,7 +83,7 @@ describe('simulations in worker threads', () => {
   });
 
   it('plans the same with three workers as in this process', async () => {
-    const scenario = tinyScenario({ tps: 1600, scale: 1, durationSec: 2, extra: planned });
+    const scenario = tinyScenario({ tps: 1600, scale: 1, durationSec: 2, extra: MUMBAI_CAPACITY_PLAN });
     const slo = parseSlo('success>=99,p99<=600');
     const here = await runPlan(scenario, slo, DEFAULT_SIM_MODEL);
     const pool = new SimWorkerPool({ workers: 3, workerScript: script });
