@@ -2,22 +2,12 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../../../libs/scenarios/src';
+import { int, positive } from './cli-args';
 import { runCommand } from './run.command';
 import { addStackCommands } from './stack/stack.command';
 import { addReportCommands } from './report.commands';
 import { addSimCommands } from './sim/sim.commands';
 import { relaunchWithYoungGeneration } from './young-generation';
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
 
 const program = new Command()
   .name('upi-lab')

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { intIn } from './cli-args';
 import { InvalidArgumentError, type Command } from 'commander';
 
 type NumberArg = (name: string) => (v: string) => number;
@@ -56,7 +57,7 @@ export function addReportCommands(program: Command, int: NumberArg, positive: Nu
     .option(
       '--workers <n>',
       'virtual-clock runs at once in worker threads (default: one per core; 1: in this process); same results',
-      int('workers'),
+      intIn('workers', 1, 64),
       availableParallelism(),
     )
     .option(

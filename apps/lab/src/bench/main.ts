@@ -11,6 +11,7 @@ import {
   benchScenario,
   scenarioJson,
 } from './bench-scenario';
+import { positiveInt } from '../cli-args';
 import { runBatchSweep, type BatchSweep } from './batch-sweep';
 import { bodyPool, loadPoint, startServer, type HttpPoint } from './http';
 import { runInproc } from './inproc';
@@ -34,11 +35,6 @@ interface BenchOptions {
   all?: boolean;
 }
 
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
 const intList = (v: string) => {
   const xs = v.split(',').map(Number);
   if (xs.length === 0 || xs.some((n) => !Number.isInteger(n) || n <= 0))

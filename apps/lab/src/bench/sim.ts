@@ -8,17 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { dirname } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { simulate } from '../../../../libs/sim/src';
+import { positive } from '../cli-args';
 
 const AIM_PAYMENTS_PER_WALL_SEC = 50_000;
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
 
 interface Options {
   scenario: string;

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { intIn } from '../cli-args';
 import type { Command } from 'commander';
 
 type Parse = (name: string) => (v: string) => number;
@@ -44,7 +45,7 @@ export function addSimCommands(program: Command, int: Parse, positive: Parse): v
     .option(
       '--workers <n>',
       'simulations at once in worker threads (default: one per core; 1: in this process). Same plan either way; each full-scale NYE simulation needs ~2.5 GB',
-      int('workers'),
+      intIn('workers', 1, 64),
       availableParallelism(),
     )
     .action(async (o) => {
