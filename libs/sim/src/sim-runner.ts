@@ -112,6 +112,8 @@ export class SimWorkerPool implements SimRunner {
   private readonly queue: Task[] = [];
   private seq = 0;
   private closed = false;
+  /** Set when a worker died before its first job: runs fail with it once no worker is left. */
+  private broken: Error | null = null;
 
   constructor(o: SimWorkerPoolOptions) {
     this.width = o.workers;
@@ -125,6 +127,7 @@ export class SimWorkerPool implements SimRunner {
 
   run(job: SimJob): Promise<RunResult> {
     if (this.closed) return Promise.reject(new Error('simulation pool is closed'));
+    if (this.broken && this.idle.length + this.busy.size === 0) return Promise.reject(this.broken);
     return new Promise<RunResult>((resolve, reject) => {
       this.queue.push({ msg: this.message(job), resolve, reject });
       this.pump();
@@ -193,13 +196,19 @@ export class SimWorkerPool implements SimRunner {
     this.busy.delete(w);
     if (wasIdle >= 0) this.idle.splice(wasIdle, 1);
     const oom = (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
-    task?.reject(
-      new Error(
-        `a simulation worker died (${err.message})` +
-          (oom ? ': out of memory; use fewer workers (--workers) or a smaller --scale' : ''),
-      ),
-    );
-    this.idle.push(this.spawn());
-    this.pump();
+    if (task) {
+      task.reject(
+        new Error(
+          `a simulation worker died (${err.message})` +
+            (oom ? ': out of memory; use fewer workers (--workers) or a smaller --scale' : ''),
+        ),
+      );
+      this.idle.push(this.spawn());
+      this.pump();
+      return;
+    }
+    // Died before any job: its entry cannot start, and another would die the same way.
+    this.broken = new Error(`a simulation worker could not start (${err.message})`);
+    if (this.idle.length + this.busy.size === 0) for (const t of this.queue.splice(0)) t.reject(this.broken);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../scenarios/src';
@@ -73,6 +73,24 @@ describe('simulations in worker threads', () => {
       await pool.close();
     }
   }, 120_000);
+
+  it('a worker entry that cannot start fails the runs, once, instead of starting workers forever', async () => {
+    const broken = join(dir, 'broken-worker.js');
+    writeFileSync(broken, "throw new Error('no such module');\n");
+    const pool = new SimWorkerPool({ workers: 2, workerScript: broken });
+    try {
+      await expect(pool.run({ scenario: tinyScenario(), model: DEFAULT_SIM_MODEL })).rejects.toThrow(
+        /no such module/,
+      );
+      // Give the workers' deaths time to arrive; then the pool answers at once.
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(pool.run({ scenario: tinyScenario(), model: DEFAULT_SIM_MODEL })).rejects.toThrow(
+        /could not start \(.*no such module/,
+      );
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('refuses a missing worker entry and a nonsense worker count, clearly', () => {
     expect(() => new SimWorkerPool({ workers: 2, workerScript: join(dir, 'nope.js') })).toThrow(
