@@ -145,6 +145,42 @@ describe('switch on Raft: what a new leader carries over', () => {
     }
   });
 
+  test('a run clock announced to the leader reaches every replica, one down at the time included', async () => {
+    const d = await directSwitch(7, 3);
+    try {
+      const { sys, timers } = d;
+      const group = sys.switches!;
+      await timers.runUntil(timers.now() + 1500);
+      const leader = group.leader()!;
+      const [down, other] = group.replicas.filter((r) => r.id !== leader.id);
+      // Down when the run announces its clock (a live process being restarted, say).
+      await group.kill(down!.id);
+      const clock = { clockOrigin: timers.now() - 5_000, startTimeOfDay: '08:00' };
+      // A follower takes what it is told but cannot commit it.
+      const told = other!.service.announceRunClock(clock);
+      const committed = leader.service.announceRunClock(clock);
+      await timers.runUntil(timers.now() + 300);
+      expect(await told).toBe(false);
+      expect(await committed).toBe(true);
+      await group.restart(down!.id);
+      await timers.runUntil(timers.now() + 1500);
+      const restarted = group.replicas.find((r) => r.id === down!.id)!;
+      expect(restarted.restarts).toBe(1);
+      for (const r of group.replicas) {
+        const c = r.service.timeOfDay();
+        expect({ id: r.id, clockOrigin: c.clockOrigin, startTimeOfDay: c.startTimeOfDay }).toEqual({
+          id: r.id,
+          ...clock,
+        });
+        // 08:00 five seconds before the announcement, then 1.8 s of the run clock.
+        expect(c.timeOfDayMs).toBe(8 * 3_600_000 + c.now - clock.clockOrigin);
+      }
+      await sys.stop();
+    } finally {
+      d.exit();
+    }
+  });
+
   test("a bank the old leader's breaker refused is refused by the new leader too, without a leg sent", async () => {
     const d = await directSwitch(5, 3);
     try {

@@ -138,6 +138,26 @@ describe('switch on Raft in the live stack: kill -9 of the leader under load', (
     }
     for (const v of views) expect(v.view?.applied ?? 0).toBeGreaterThanOrEqual(leader!.view.commit);
 
+    // The run's clock went through the Raft log: the replicas restarted after the announcement read
+    // the run's time of day too, not one counted from their own start.
+    const runClock = result.extensions!.runClock as {
+      startedAtMs: number;
+      startTimeOfDay: string;
+      switches: { replicated?: boolean }[];
+    };
+    expect(runClock.switches.filter((x) => x.replicated)).toHaveLength(1);
+    for (const c of state.components.filter((x) => x.app === 'switch')) {
+      const r = await fetch(`${c.url}/admin/run-clock`, {
+        headers: { authorization: `Bearer ${state.adminToken ?? ''}` },
+      });
+      const v = (await r.json()) as { startedAt: number; startTimeOfDay: string };
+      expect({ replica: c.name, startedAt: v.startedAt, startTimeOfDay: v.startTimeOfDay }).toEqual({
+        replica: c.name,
+        startedAt: runClock.startedAtMs,
+        startTimeOfDay: runClock.startTimeOfDay,
+      });
+    }
+
     const out = join(root, 'results');
     mkdirSync(out, { recursive: true });
     const serving = failovers.map((f) => f.servingMs);

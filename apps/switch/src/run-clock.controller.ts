@@ -16,11 +16,21 @@ export interface RunClockView {
   readonly timeOfDayNow: string | null;
 }
 
+/** What `PUT /admin/run-clock` answers: the clock now in force, and whether the Raft log holds it. */
+export interface RunClockSetView extends RunClockView {
+  /**
+   * True when this replica leads and committed the clock to the replicated log, so every replica,
+   * one restarted later included, reads it. False for a single switch, a follower, or a leader
+   * that lost its leadership first: the clock then holds on the replicas told directly.
+   */
+  readonly replicated: boolean;
+}
+
 /**
  * The run clock of a switch node. A live switch process is started before the runs it serves, so
  * each run announces when it started (`upi-lab run --live` does, on every replica); the
  * system-traffic gate then reads the scenario's `startTimeOfDay` at that instant, instead of at the
- * process's own start.
+ * process's own start. The leader also commits it to the Raft log (see `SwitchService.announceRunClock`).
  */
 @ApiTags('admin')
 @UseGuards(AdminGuard)
@@ -34,10 +44,10 @@ export class RunClockController {
   }
 
   @Put()
-  set(@Body() body: unknown): RunClockView {
+  async set(@Body() body: unknown): Promise<RunClockSetView> {
     const c = this.service.timeOfDay();
-    this.service.setTimeOfDayOrigin(parseRunClockBody(body, c.now, c.startTimeOfDay));
-    return this.view();
+    const replicated = await this.service.announceRunClock(parseRunClockBody(body, c.now, c.startTimeOfDay));
+    return { ...this.view(), replicated };
   }
 
   private view(): RunClockView {

@@ -37,7 +37,8 @@ describe('PUT /admin/run-clock: a run tells a switch that was up before it when 
     const r = await put({ startedAt, startTimeOfDay: '09:59:30' });
     expect(r.status).toBe(200);
     const v = r.json();
-    expect(v).toMatchObject({ startedAt, startTimeOfDay: '09:59:30' });
+    // One switch node: no Raft log to commit it to.
+    expect(v).toMatchObject({ startedAt, startTimeOfDay: '09:59:30', replicated: false });
     // Two seconds into a run that began at 09:59:30.
     expect(secs(v.timeOfDayNow)).toBeGreaterThanOrEqual(secs('09:59:32'));
     expect(secs(v.timeOfDayNow)).toBeLessThanOrEqual(secs('09:59:34'));

@@ -269,6 +269,10 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const runClock = await announceRunClock(switchUrls, t.adminToken, t0, scenario.traffic.startTimeOfDay);
   for (const a of runClock.filter((x) => !x.ok))
     console.warn(`run clock not set on ${a.url} (${a.detail ?? ''}): its gate keeps its own time of day`);
+  if (switchUrls.length > 1 && !runClock.some((x) => x.replicated))
+    console.warn(
+      'run clock not in the Raft log (no leader committed it): a switch replica restarted during the run counts from its own start',
+    );
   const cpu0 = process.cpuUsage();
   const driver = driveArrivals(traffic, timers, rel, (a) => {
     opts.onArrival?.(a);

@@ -5,7 +5,9 @@ import {
   type ReqPay,
   type ResponseCode,
 } from '../../domain/src';
+import { DAY_MS, parseTimeOfDay } from '../../scheduling/src/time-of-day';
 import type { Decision, DecisionRecord, OutcomeStatus, Resolution } from '../../twopc/src';
+import type { TimeOfDayOrigin } from './switch-strategies';
 
 /** A bank as the switch's breakers last saw it (replicated, so a new leader knows it too). */
 export interface BankHealth {
@@ -35,7 +37,8 @@ export interface SwitchEviction {
 /**
  * One entry of the switch's replicated log. A leader proposes one per batch: the payments it
  * registered, the 2PC records to make durable, the early declines, the txns whose records may be
- * dropped, bank-health changes, and settled payments to evict. Applied in that order.
+ * dropped, bank-health changes, and settled payments to evict. Applied in that order. A live run's
+ * clock (`PUT /admin/run-clock` on the leader) goes in an entry of its own.
  */
 export interface SwitchCommand {
   readonly register?: readonly ReqPay[];
@@ -44,6 +47,8 @@ export interface SwitchCommand {
   readonly finished?: readonly string[];
   readonly health?: readonly BankHealth[];
   readonly evict?: SwitchEviction;
+  /** The run's clock a live run announced: every replica's system gate reads it, a restarted one too. */
+  readonly runClock?: TimeOfDayOrigin;
 }
 
 /** The log entry could not be decoded: every replica rejects it alike and changes nothing. */
@@ -57,13 +62,15 @@ export class BadSwitchCommand extends Error {
 /*
  * Wire form: JSON of positional tuples (no field names), version first. The log is on the hot
  * path — one entry per batch, copied to every replica and fsynced — so it stays small:
- *   [1, register[], records[], outcomes[], finished[], health[]] (+ evict, only when there is one)
+ *   [1, register[], records[], outcomes[], finished[], health[]] (+ evict, only when there is one,
+ *   or 0 when there is none but a run clock follows) (+ runClock, only when there is one)
  *   register: [txnId, pspId, payerVpa, payeeVpa, amountPaise, category, initiation, createdAt]
  *   record:   [txnId, decision, amountPaise, debitBank, debitAccount, creditBank, creditAccount, at,
  *              status|0, code|0, resolution|0]
  *   outcome:  [txnId, status, code]
  *   health:   [bank, 1|0, at]
  *   evict:    [through, txnId[]]
+ *   runClock: [clockOrigin, startTimeOfDay]
  */
 const VERSION = 1;
 const DECISIONS: ReadonlySet<string> = new Set<Decision>(['COMMIT', 'ABORT', 'CREDIT', 'REVERSE']);
@@ -103,6 +110,10 @@ export function encodeSwitchCommand(c: SwitchCommand): string {
   ];
   // Appended only when present: every other entry keeps its bytes.
   if (c.evict) body.push([c.evict.through, c.evict.txnIds]);
+  if (c.runClock) {
+    if (!c.evict) body.push(0);
+    body.push([c.runClock.clockOrigin, c.runClock.startTimeOfDay]);
+  }
   return JSON.stringify(body);
 }
 
@@ -114,7 +125,10 @@ export function decodeSwitchCommand(data: string): SwitchCommand {
   } catch {
     throw new BadSwitchCommand('not JSON');
   }
-  const top = Array.isArray(raw) && raw.length === 7 ? (raw as unknown[]) : tuple(raw, 6, 'command');
+  const top =
+    Array.isArray(raw) && (raw.length === 7 || raw.length === 8)
+      ? (raw as unknown[])
+      : tuple(raw, 6, 'command');
   if (top[0] !== VERSION) throw new BadSwitchCommand(`unknown version ${String(top[0])}`);
   const register = list(top[1], 'register').map((x, i) => decodeReqPay(tuple(x, 8, `register[${i}]`)));
   const records = list(top[2], 'records').map((x, i) => decodeRecord(tuple(x, 11, `records[${i}]`)));
@@ -128,13 +142,35 @@ export function decodeSwitchCommand(data: string): SwitchCommand {
     if (t[1] !== 0 && t[1] !== 1) throw new BadSwitchCommand('health up must be 0 or 1');
     return { bank: str(t[0], 'bank'), up: t[1] === 1, at: num(t[2], 'at') };
   });
-  if (top.length === 6) return { register, records, outcomes, finished, health };
-  const t = tuple(top[6], 2, 'evict');
-  const evict = {
-    through: num(t[0], 'evict through'),
-    txnIds: list(t[1], 'evict txnIds').map((x) => str(x, 'evicted txnId')),
+  const cmd: { -readonly [K in keyof SwitchCommand]: SwitchCommand[K] } = {
+    register,
+    records,
+    outcomes,
+    finished,
+    health,
   };
-  return { register, records, outcomes, finished, health, evict };
+  if (top.length >= 7 && !(top.length === 8 && top[6] === 0)) {
+    const t = tuple(top[6], 2, 'evict');
+    cmd.evict = {
+      through: num(t[0], 'evict through'),
+      txnIds: list(t[1], 'evict txnIds').map((x) => str(x, 'evicted txnId')),
+    };
+  }
+  if (top.length === 8) cmd.runClock = decodeRunClock(tuple(top[7], 2, 'runClock'));
+  return cmd;
+}
+
+/** A run clock as the log and snapshots carry it: [clockOrigin, 'HH:MM[:SS]']. */
+export function decodeRunClock(t: readonly unknown[]): TimeOfDayOrigin {
+  const tod = t[1];
+  let ok = false;
+  try {
+    ok = typeof tod === 'string' && parseTimeOfDay(tod) < DAY_MS;
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new BadSwitchCommand(`runClock time of day must be HH:MM[:SS], got ${String(tod)}`);
+  return { clockOrigin: num(t[0], 'runClock origin'), startTimeOfDay: tod as string };
 }
 
 function decodeReqPay(t: readonly unknown[]): ReqPay {

@@ -2,12 +2,14 @@ import { declineKind, type ReqPay, type ResponseCode, type TxnStatus } from '../
 import type { DecisionRecord, OutcomeStatus } from '../../twopc/src';
 import {
   BadSwitchCommand,
+  decodeRunClock,
   decodeSwitchCommand,
   encodeSwitchCommand,
   type BankHealth,
   type SwitchCommand,
   type SwitchEviction,
 } from './switch-command';
+import type { TimeOfDayOrigin } from './switch-strategies';
 import { TxnRegistry, type TxnEntry } from './txn-registry';
 
 export type SwitchApplyResult =
@@ -31,7 +33,9 @@ export type SwitchApplyResult =
  *   `Coordinator.recover` needs); a finished txn's records are dropped, so snapshots stay small;
  * - bank health as the leader's breakers last reported it;
  * - the eviction cutoff (embedded and simulated runs): settled payments the leader evicted are
- *   gone from every replica, and a ReqPay created at or before the cutoff is refused (U01).
+ *   gone from every replica, and a ReqPay created at or before the cutoff is refused (U01);
+ * - the run clock the last live run announced (`PUT /admin/run-clock`), so a replica restarted
+ *   after the announcement reads the run's time of day, not its own start's.
  */
 export class SwitchStateMachine {
   private registry = new TxnRegistry();
@@ -44,6 +48,9 @@ export class SwitchStateMachine {
   /** Eviction commands applied: the n-th is the same command on every replica (see `onEvicted`). */
   evictions = 0;
   private evictedListener: ((seq: number, gone: readonly TxnEntry[]) => void) | null = null;
+  /** The last run clock committed (null: no live run announced one). */
+  runClock: TimeOfDayOrigin | null = null;
+  private runClockListener: ((clock: TimeOfDayOrigin) => void) | null = null;
 
   /**
    * Told of every eviction applied here: its sequence number (`evictions`) and the payments it
@@ -52,6 +59,11 @@ export class SwitchStateMachine {
    */
   onEvicted(listener: (seq: number, gone: readonly TxnEntry[]) => void): void {
     this.evictedListener = listener;
+  }
+
+  /** Told of every run clock applied here, from the log or a snapshot (the switch's gate follows it). */
+  onRunClock(listener: (clock: TimeOfDayOrigin) => void): void {
+    this.runClockListener = listener;
   }
 
   /** Applies one committed log entry. '' is Raft's no-op. A malformed entry changes nothing. */
@@ -89,6 +101,7 @@ export class SwitchStateMachine {
     for (const o of cmd.outcomes ?? []) this.settle(o.txnId, o.status, o.code);
     for (const id of cmd.finished ?? []) this.records.delete(id);
     for (const h of cmd.health ?? []) this.health.set(h.bank, h);
+    if (cmd.runClock) this.setRunClock(cmd.runClock);
     if (!cmd.evict) return { ok: true, registered, duplicates };
     return { ok: true, registered, duplicates, evicted: this.evict(cmd.evict) };
   }
@@ -114,6 +127,11 @@ export class SwitchStateMachine {
     this.evictions++;
     this.evictedListener?.(this.evictions, gone);
     return gone.length;
+  }
+
+  private setRunClock(clock: TimeOfDayOrigin): void {
+    this.runClock = clock;
+    this.runClockListener?.(clock);
   }
 
   private settle(txnId: string, status: OutcomeStatus, code: ResponseCode): void {
@@ -201,6 +219,7 @@ export class SwitchStateMachine {
       // JSON has no -Infinity: null is "nothing evicted yet".
       evictedThrough: Number.isFinite(this.evictedThrough) ? this.evictedThrough : null,
       evictions: this.evictions,
+      runClock: this.runClock ? [this.runClock.clockOrigin, this.runClock.startTimeOfDay] : null,
     });
   }
 
@@ -213,6 +232,7 @@ export class SwitchStateMachine {
       rejected?: unknown;
       evictedThrough?: unknown;
       evictions?: unknown;
+      runClock?: unknown;
     };
     try {
       raw = JSON.parse(data) as typeof raw;
@@ -231,6 +251,10 @@ export class SwitchStateMachine {
     ) {
       throw new BadSwitchCommand('bad eviction cutoff in snapshot');
     }
+    const rc = raw.runClock ?? null;
+    if (rc !== null && (!Array.isArray(rc) || rc.length !== 2))
+      throw new BadSwitchCommand('bad run clock in snapshot');
+    const runClock = rc === null ? null : decodeRunClock(rc as unknown[]);
     const cmd = decodeSwitchCommand(raw.body);
     const next = new SwitchStateMachine();
     // Outcomes first: records would otherwise settle entries with their own (later) outcome.
@@ -253,5 +277,7 @@ export class SwitchStateMachine {
     this.rejected = typeof raw.rejected === 'number' ? raw.rejected : 0;
     this.evictedThrough = through ?? -Infinity;
     this.evictions = evictions as number;
+    if (runClock) this.setRunClock(runClock);
+    else this.runClock = null;
   }
 }

@@ -207,8 +207,25 @@ export class SwitchService {
    * The run's time of day from now on. A live switch process starts before the runs it serves
    * (`upi-lab stack up`, then `run --live`), so each run announces its start and its scenario's
    * start time of day (`PUT /admin/run-clock`); a stage rebuilt on a leadership change keeps it.
+   * A replicated leader also commits it to the log, so every replica — one restarted after the
+   * announcement too — reads the same clock. Resolves true once committed; false for a single
+   * node, a follower, or a leader that lost its leadership before the entry committed (each
+   * replica still takes the clock it was told directly).
    */
-  setTimeOfDayOrigin(clock: TimeOfDayOrigin): void {
+  async announceRunClock(clock: TimeOfDayOrigin): Promise<boolean> {
+    this.setTimeOfDayOrigin(clock);
+    const repl = this.opts.replication;
+    if (!repl || !this.leading) return false;
+    try {
+      await repl.commit({ runClock: clock });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Points the system gate at a run clock (announced here, or committed in the replicated log). */
+  private setTimeOfDayOrigin(clock: TimeOfDayOrigin): void {
     this.dayOrigin = clock;
     this.stage.setGateClock(clock.startTimeOfDay, clock.clockOrigin);
   }
@@ -231,6 +248,9 @@ export class SwitchService {
       this.subs = await this.subscribe();
       return;
     }
+    // The last run clock committed (a replica restarted after a run's announcement) and later ones.
+    if (repl.state.runClock) this.setTimeOfDayOrigin(repl.state.runClock);
+    repl.state.onRunClock((clock) => this.setTimeOfDayOrigin(clock));
     // Every replica reads every message in its own consumer group from the start; only the leader
     // acts. Handing one group's partitions to a new member would wait for Kafka to drop the dead
     // leader (its session timeout, >= 6 s); this way a new leader already has the messages.
