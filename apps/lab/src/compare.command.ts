@@ -1,3 +1,4 @@
+import { InputError } from '../../../libs/domain/src';
 import { join } from 'node:path';
 import { runScenario, virtualClock, wallClock } from '../../../libs/runtime/src';
 import { simulate } from '../../../libs/sim/src/simulate';
@@ -33,8 +34,8 @@ export interface CompareCommandOptions {
 export function parseList(flag: string, raw: string): string[] {
   const xs = raw.split(',').map((s) => s.trim());
   if (xs.length === 0 || xs.some((x) => x === ''))
-    throw new Error(`${flag}: give a comma-separated list, got "${raw}"`);
-  if (new Set(xs).size !== xs.length) throw new Error(`${flag}: "${raw}" names something twice`);
+    throw new InputError(`${flag}: give a comma-separated list, got "${raw}"`);
+  if (new Set(xs).size !== xs.length) throw new InputError(`${flag}: "${raw}" names something twice`);
   return xs;
 }
 
@@ -46,10 +47,11 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   const strategies = parseList('--strategies', o.strategies);
   for (const s of strategies)
     if (!(STRATEGIES as readonly string[]).includes(s))
-      throw new Error(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`);
+      throw new InputError(`--strategies: unknown strategy "${s}" (one of ${STRATEGIES.join(', ')})`);
   const sizes = parseList('--batch', o.batch).map((x) => {
     const n = Number(x);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--batch: "${x}" is not a batch size (integer ≥ 1)`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InputError(`--batch: "${x}" is not a batch size (integer ≥ 1)`);
     return n;
   });
   const virtual = o.wallClock !== true;

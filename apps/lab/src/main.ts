@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import { ScenarioError } from '../../../libs/scenarios/src';
 import { int, positive } from './cli-args';
+import { cliErrorText } from './cli-error';
 import { runCommand } from './run.command';
 import { addStackCommands } from './stack/stack.command';
 import { addReportCommands } from './report.commands';
@@ -119,10 +119,6 @@ try {
 
 if (!relaunched)
   program.parseAsync(process.argv).catch((err: unknown) => {
-    if (err instanceof ScenarioError) console.error(err.message);
-    // Bad input to the simulator's commands (libs/sim): the message says what to fix, no stack needed.
-    else if (err instanceof Error && (err.name === 'SloError' || err.name === 'SimModelError'))
-      console.error(err.message);
-    else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(cliErrorText(err));
     process.exitCode = 2;
   });

@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { InputError } from '../../../libs/domain/src/input-error';
 import { buildReport, type Comparison } from '../../../libs/report/src';
 import { validateResult, type RunResult } from '../../../libs/scenarios/src';
 
 /** A result file that cannot go into a report: not readable, not JSON, or not the result shape. */
-export class ReportInputError extends Error {
+export class ReportInputError extends InputError {
   override readonly name = 'ReportInputError';
 }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { intIn } from './cli-args';
 import { InvalidArgumentError, type Command } from 'commander';
+import { InputError } from '../../../libs/domain/src';
 
 type NumberArg = (name: string) => (v: string) => number;
 
@@ -15,10 +16,7 @@ async function guarded(f: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await f();
   } catch (err) {
-    if (
-      err instanceof Error &&
-      (err.name === 'ReportInputError' || err.name === 'ScenarioError' || err.name === 'Error')
-    ) {
+    if (err instanceof InputError || (err instanceof Error && err.name === 'Error')) {
       console.error(err.message);
       process.exitCode = 2;
     } else throw err;

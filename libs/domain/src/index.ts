@@ -6,3 +6,4 @@ export * from './codes';
 export * from './messages';
 export * from './time';
 export * from './random';
+export * from './input-error';

@@ -3,6 +3,7 @@
  * defaults used when a field is left out. Every setting is explicit here so a run's result JSON
  * can name exactly what it ran with. See libs/resilience/README.md for the table.
  */
+import { InputError } from '../../domain/src/input-error';
 
 /** A fixed-threshold circuit breaker (opossum) toward one destination. */
 export interface BreakerSettings {
@@ -101,7 +102,7 @@ export type BreakerPolicy = BreakerStrategy['policy'];
 export const BREAKER_POLICIES: readonly BreakerPolicy[] = ['off', 'fixed', 'adaptive'];
 
 /** Thrown for a malformed strategy or setting; the message names the field. */
-export class ResilienceConfigError extends Error {
+export class ResilienceConfigError extends InputError {
   override readonly name = 'ResilienceConfigError';
 }
 

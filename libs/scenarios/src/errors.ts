@@ -1,5 +1,7 @@
+import { InputError } from '../../domain/src/input-error';
+
 /** A scenario (or result) that cannot be used, with every problem found as `path: message`. */
-export class ScenarioError extends Error {
+export class ScenarioError extends InputError {
   constructor(
     readonly source: string,
     readonly problems: readonly string[],

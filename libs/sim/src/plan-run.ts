@@ -1,4 +1,4 @@
-import type { RunResult, Scenario } from '../../scenarios/src';
+import { ScenarioError, type RunResult, type Scenario } from '../../scenarios/src';
 import {
   applyKnobs,
   planVariables,
@@ -52,9 +52,9 @@ export async function runPlan(
   opts: PlanRunOptions = {},
 ): Promise<PlanRun> {
   if (!scenario.plan)
-    throw new Error(
-      `${scenario.source ?? scenario.name}: no 'plan' section: nothing for the planner to vary`,
-    );
+    throw new ScenarioError(scenario.source ?? scenario.name, [
+      "plan: missing: it lists the knobs the planner may vary (docs/scenario.md, 'plan')",
+    ]);
   const vars = planVariables(scenario.plan);
   const runner = opts.runner ?? new InProcessSimRunner();
   // Every simulation started, asked for or speculative, by configuration.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InputError } from '../../domain/src/input-error';
 import type { LogNormalSpec } from './histogram-fit';
 
 /**
@@ -42,7 +43,7 @@ export const DEFAULT_SIM_MODEL: SimModel = {
   raft: { fsyncMs: 1 },
 };
 
-export class SimModelError extends Error {
+export class SimModelError extends InputError {
   constructor(
     readonly source: string,
     readonly problems: readonly string[],

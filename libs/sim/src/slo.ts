@@ -1,3 +1,4 @@
+import { InputError } from '../../domain/src/input-error';
 import { holds, parseCondition, type ThresholdCondition } from '../../scenarios/src/thresholds';
 import type { RunResult } from '../../scenarios/src/result';
 
@@ -24,7 +25,7 @@ export interface Slo {
 
 const METRICS: readonly SloMetric[] = ['success', 'p50', 'p95', 'p99', 'max', 'throughput'];
 
-export class SloError extends Error {
+export class SloError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'SloError';

@@ -25,7 +25,7 @@ describe('runPlan on a tiny scenario', () => {
 
   it('refuses a scenario without a plan section', async () => {
     await expect(runPlan(tinyScenario(), parseSlo('p99<=1'), { version: 1 })).rejects.toThrow(
-      /no 'plan' section/,
+      /plan: missing/,
     );
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { InputError } from '../../../../libs/domain/src';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ seconds: string; start: string; max: string; reps: string; out: string }>();
   const state = readState(repoRoot());
-  if (!state) throw new Error('no live stack: run `upi-lab stack up` first');
+  if (!state) throw new InputError('no live stack: run `upi-lab stack up` first');
   const targets = liveTargets(state);
   const seconds = Number(o.seconds);
 

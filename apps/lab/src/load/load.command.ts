@@ -1,3 +1,4 @@
+import { InputError } from '../../../../libs/domain/src';
 import { readFileSync } from 'node:fs';
 import { LoadTally } from '../../../../libs/runtime/src/load-tally';
 import { runLive } from '../../../../libs/runtime/src/run-live';
@@ -49,7 +50,9 @@ export function parseStatusPoll(v: string): { firstAfterMs: number; everyMs: num
     max! < 1 ||
     max! > 100
   )
-    throw new Error(`--status-poll: expected "first,every,max" in seconds, seconds and a count, got "${v}"`);
+    throw new InputError(
+      `--status-poll: expected "first,every,max" in seconds, seconds and a count, got "${v}"`,
+    );
   return { firstAfterMs: first! * 1000, everyMs: every! * 1000, maxPolls: max! };
 }
 
@@ -60,7 +63,7 @@ export function parseStatusPoll(v: string): { firstAfterMs: number; everyMs: num
  */
 export async function loadCommand(o: LoadCommandOptions): Promise<number> {
   const state = readState(repoRoot());
-  if (!state) throw new Error('no live stack: run `upi-lab stack up --scenario FILE` first');
+  if (!state) throw new InputError('no live stack: run `upi-lab stack up --scenario FILE` first');
   const replay = o.replay ? parseRateCsv(readFileSync(o.replay, 'utf8'), o.replay) : null;
   const scenario = loadScenario(o.scenario, {
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
@@ -73,7 +76,7 @@ export async function loadCommand(o: LoadCommandOptions): Promise<number> {
     stackScenario.seed !== scenario.seed ||
     JSON.stringify(stackScenario.topology) !== JSON.stringify(scenario.topology)
   )
-    throw new Error(
+    throw new InputError(
       `the stack runs ${state.scenario}; load needs the same topology and seed: restart the stack with this scenario`,
     );
   const targets = liveTargets(state, o.target);

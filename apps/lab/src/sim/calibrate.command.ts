@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { InputError } from '../../../../libs/domain/src';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { existsSync, readFileSync } from 'node:fs';
 import { STAGES, METRIC } from '../../../../libs/metrics/src/names';
@@ -126,7 +127,9 @@ function pair(a: number, b: number): string {
 export function parseRates(text: string): number[] {
   const rates = text.split(',').map((x) => Number(x.trim()));
   if (rates.length === 0 || rates.some((r) => !Number.isFinite(r) || r <= 0))
-    throw new Error(`--rates: expected positive numbers separated by commas, e.g. 50,100,200; got "${text}"`);
+    throw new InputError(
+      `--rates: expected positive numbers separated by commas, e.g. 50,100,200; got "${text}"`,
+    );
   return rates;
 }
 

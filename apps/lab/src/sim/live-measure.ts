@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { InputError } from '../../../../libs/domain/src';
 import type { RunResult, Scenario } from '../../../../libs/scenarios/src';
 import { runLive } from '../../../../libs/runtime/src/run-live';
 import { liveTargets, repoRoot, stackDown, stackUp } from '../stack/stack';
@@ -17,7 +18,7 @@ export async function withLiveStack<T>(
   let state = readState(root);
   let started = false;
   if (state && resolve(root, state.scenario) !== resolve(scenarioFile))
-    throw new Error(
+    throw new InputError(
       `a live stack is up with ${state.scenario}; stop it (upi-lab stack down) or calibrate with that scenario`,
     );
   if (!state) {

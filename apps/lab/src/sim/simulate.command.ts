@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InputError } from '../../../../libs/domain/src';
 import { loadScenario, validateResult, type RunResult, type Scenario } from '../../../../libs/scenarios/src';
 import type { RunProgress } from '../../../../libs/runtime/src';
 import {
@@ -33,11 +34,11 @@ export function recommendedConfig(path: string): PlanConfig {
   try {
     plan = JSON.parse(readFileSync(path, 'utf8')) as typeof plan;
   } catch (e) {
-    throw new Error(`--apply-plan ${path}: cannot read a plan JSON: ${(e as Error).message}`);
+    throw new InputError(`--apply-plan ${path}: cannot read a plan JSON: ${(e as Error).message}`);
   }
   const config = plan?.recommendation?.config;
   if (!config || typeof config !== 'object')
-    throw new Error(`--apply-plan ${path}: the plan has no recommendation (nothing met its SLO)`);
+    throw new InputError(`--apply-plan ${path}: the plan has no recommendation (nothing met its SLO)`);
   return config;
 }
 

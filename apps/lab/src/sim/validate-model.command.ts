@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { InputError } from '../../../../libs/domain/src';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { rateAt } from '../../../../libs/scenarios/src/curve';
 import {
@@ -32,7 +33,7 @@ export async function validateModelCommand(o: ValidateModelOptions): Promise<num
   const scenario = loadScenario(o.scenario, o.duration !== undefined ? { durationSec: o.duration } : {});
   const repeat = o.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1)
-    throw new Error(`--repeat: expected a whole number >= 1, got ${repeat}`);
+    throw new InputError(`--repeat: expected a whole number >= 1, got ${repeat}`);
   const lives = await withLiveStack(o.scenario, async (run) => {
     const out = [];
     if ((o.warmup ?? 0) > 0) {

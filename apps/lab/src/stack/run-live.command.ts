@@ -1,3 +1,4 @@
+import { InputError } from '../../../../libs/domain/src';
 import { loadScenario, validateResult } from '../../../../libs/scenarios/src';
 import { runLive } from '../../../../libs/runtime/src/run-live';
 import { writeResult } from '../run.command';
@@ -22,7 +23,7 @@ export interface RunLiveCommandOptions {
  */
 export async function runLiveCommand(o: RunLiveCommandOptions): Promise<number> {
   const state = readState(repoRoot());
-  if (!state) throw new Error('no live stack: run `upi-lab stack up --scenario FILE` first');
+  if (!state) throw new InputError('no live stack: run `upi-lab stack up --scenario FILE` first');
   const scenario = loadScenario(o.scenario, {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
@@ -36,7 +37,7 @@ export async function runLiveCommand(o: RunLiveCommandOptions): Promise<number> 
     stackScenario.scale === scenario.scale &&
     JSON.stringify(stackScenario.topology) === JSON.stringify(scenario.topology);
   if (!same)
-    throw new Error(
+    throw new InputError(
       `the stack runs ${state.scenario} (seed ${stackScenario.seed}, scale ${stackScenario.scale}); ` +
         'run --live needs the same topology, seed and scale: restart the stack with this scenario',
     );

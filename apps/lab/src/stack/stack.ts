@@ -1,3 +1,4 @@
+import { InputError } from '../../../../libs/domain/src';
 import { randomBytes } from 'node:crypto';
 import type { SwitchReplicaView } from '../../../../libs/switch/src/replication';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -47,7 +48,7 @@ function infraPorts(env: NodeJS.ProcessEnv = process.env) {
     ['KAFKA_CONTROLLER_PORT', controller],
     ['REDIS_PORT', redis],
   ] as const)
-    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`${name} must be a port number`);
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new InputError(`${name} must be a port number`);
   return {
     brokers: `127.0.0.1:${kafka}`,
     redisUrl: `redis://127.0.0.1:${redis}`,
@@ -108,7 +109,7 @@ export function stackPorts(base: number, psps: number, banks: number) {
   };
   const last = Math.max(...ports.banks, ports.clearing);
   if (!Number.isInteger(base) || base < 1 || last > 65535)
-    throw new Error(`ports ${base}…${last} do not fit: choose another --base-port`);
+    throw new InputError(`ports ${base}…${last} do not fit: choose another --base-port`);
   return ports;
 }
 
@@ -125,10 +126,10 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   const root = repoRoot();
   const existing = readState(root);
   if (existing && existing.components.some((c) => isOurs(c.pid, scriptOf(root, c.app))))
-    throw new Error(`a stack is already up (run ${existing.runId}); run \`upi-lab stack down\` first`);
+    throw new InputError(`a stack is already up (run ${existing.runId}); run \`upi-lab stack down\` first`);
   for (const app of ['psp', 'switch', 'bank', 'clearing'] as const)
     if (!existsSync(scriptOf(root, app)))
-      throw new Error(`${scriptOf(root, app)} is missing: run \`npm run build\` first`);
+      throw new InputError(`${scriptOf(root, app)} is missing: run \`npm run build\` first`);
 
   const scenarioFile = resolve(o.scenario);
   const scenario = loadScenario(scenarioFile); // fails fast on a bad file, before anything starts
@@ -136,7 +137,7 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   const n = Math.max(1, Math.min(o.bankProcesses ?? 1, bankIds.length));
   const pspCount = o.pspProcesses ?? 1;
   if (!Number.isInteger(pspCount) || pspCount < 1 || pspCount > 16)
-    throw new Error(`--psp-processes must be an integer from 1 to 16, got ${pspCount}`);
+    throw new InputError(`--psp-processes must be an integer from 1 to 16, got ${pspCount}`);
   const layout = stackPorts(o.basePort ?? 18080, pspCount, n);
   const runId = o.runId ?? `r${Date.now().toString(36)}`;
   const dir = stackDir(root);
@@ -176,7 +177,8 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   const groups: string[][] = Array.from({ length: n }, () => []);
   bankIds.forEach((id, i) => groups[i % n]!.push(id));
   const replicas = o.switchReplicas ?? Number(process.env.UPI_SWITCH_REPLICAS ?? 3);
-  if (![1, 3, 5].includes(replicas)) throw new Error(`--switch-replicas must be 1, 3 or 5, got ${replicas}`);
+  if (![1, 3, 5].includes(replicas))
+    throw new InputError(`--switch-replicas must be 1, 3 or 5, got ${replicas}`);
   const components: ComponentState[] = [
     ...switchComponents(replicas, layout, join(dir, 'raft'), component),
     ...groups.map((banks, i) =>
@@ -405,8 +407,8 @@ export function liveTargets(state: StackState, target?: string): LiveTargets {
     : state.components.filter((c) => c.app === 'psp').map((c) => c.url);
   for (const u of pspUrls)
     if (!/^https?:\/\/[^/]+\/?$/.test(u))
-      throw new Error(`--target: "${u}" is not an http(s)://host:port URL`);
-  if (!pspUrls.length) throw new Error('--target: no PSP URL given');
+      throw new InputError(`--target: "${u}" is not an http(s)://host:port URL`);
+  if (!pspUrls.length) throw new InputError('--target: no PSP URL given');
   return {
     pspUrl: pspUrls[0]!,
     pspUrls,
@@ -507,14 +509,16 @@ const START_ATTEMPTS = 5;
 
 function mustState(root: string): StackState {
   const s = readState(root);
-  if (!s) throw new Error('no stack is up (no .state/stack/stack.json); run `upi-lab stack up` first');
+  if (!s) throw new InputError('no stack is up (no .state/stack/stack.json); run `upi-lab stack up` first');
   return s;
 }
 
 function select(state: StackState, name: string): ComponentState[] {
   const hits = state.components.filter((c) => c.name === name || c.app === name);
   if (!hits.length)
-    throw new Error(`no component ${name}; the stack has ${state.components.map((c) => c.name).join(', ')}`);
+    throw new InputError(
+      `no component ${name}; the stack has ${state.components.map((c) => c.name).join(', ')}`,
+    );
   return hits;
 }
 

@@ -1,8 +1,10 @@
+import { InputError } from '../../../domain/src/input-error';
+
 /**
  * Environment of a live-mode process (docs/live-mode.md lists every variable). Parsing is strict:
  * a bad value stops the process at start with a message naming the variable, never later.
  */
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
