@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { loadScenario } from '../../../libs/scenarios/src';
 import { runLive } from '../../../libs/runtime/src/run-live';
 import { alive } from '../src/stack/processes';
+import type { FaultEvent } from '../../../libs/runtime/src/fault-injector';
 import { liveTargets, repoRoot, stackDown, stackStatus, stackUp } from '../src/stack/stack';
-import type { StackState } from '../src/stack/stack-state';
+import { readState, type StackState } from '../src/stack/stack-state';
 
 // The live stack end to end: real Kafka and Redis, each service its own process (from dist/).
 jest.setTimeout(240_000);
@@ -62,4 +63,54 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
   expect(after.state).toBeNull();
   if (started.kafka.startedByStack) expect(after.components.find((c) => c.name === 'kafka')!.up).toBe(false);
   if (started.redis.startedByStack) expect(after.components.find((c) => c.name === 'redis')!.up).toBe(false);
+});
+
+test("a run's faults end with it: the crashed leader starts again and reads the run's clock; a fault outlasting the run is cleared", async () => {
+  state = await stackUp({ scenario: join(root, 'scenarios/smoke.yaml'), basePort: 28180, log: quiet });
+  const smoke = loadScenario(join(root, 'scenarios/smoke.yaml'), { durationSec: 8 });
+  const scenario = {
+    ...smoke,
+    traffic: { ...smoke.traffic, startTimeOfDay: '08:00' },
+    faults: [
+      // As the embedded runner does: the leader dies at 2 s and its replica is started again at 4 s.
+      { atSec: 2, durationSec: 2, kind: 'switch-leader-kill' as const },
+      // Still in force when the run ends.
+      { atSec: 5, durationSec: 600, kind: 'bank-slow' as const, bank: 'HDFC', extraLatencyMs: 20 },
+    ],
+  };
+  const pidsBefore = new Map(state.components.map((c) => [c.name, c.pid]));
+  const result = await runLive(scenario, { targets: liveTargets(state) });
+  // Logged as each call completes (a restart takes seconds): compare them sorted.
+  const events = (result.extensions!.faultEvents as FaultEvent[])
+    .map((e) => `${e.action} ${e.kind} ${e.ok ? 'ok' : `failed: ${e.detail}`}`)
+    .sort();
+  expect(events).toEqual([
+    'clear bank-slow ok',
+    'clear switch-leader-kill ok',
+    'set bank-slow ok',
+    'set switch-leader-kill ok',
+  ]);
+  // The bank left as it was found.
+  const bank = state.components.find((c) => c.app === 'bank' && c.banks?.includes('HDFC'))!;
+  expect(((await (await fetch(`${bank.url}/banks/HDFC`)).json()) as { fault: unknown }).fault).toBeNull();
+  // Every replica is up again; one of them is a new process, and it took the run's clock from the log.
+  const status = await stackStatus();
+  for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
+  const now = readState(root)!.components.filter((c) => c.app === 'switch');
+  expect(now.filter((c) => c.pid !== pidsBefore.get(c.name))).toHaveLength(1);
+  const runClock = result.extensions!.runClock as { startedAtMs: number; startTimeOfDay: string };
+  for (const c of now) {
+    const r = await fetch(`${c.url}/admin/run-clock`, {
+      headers: { authorization: `Bearer ${state.adminToken ?? ''}` },
+    });
+    const v = (await r.json()) as { startedAt: number; startTimeOfDay: string };
+    expect({ replica: c.name, startedAt: v.startedAt, startTimeOfDay: v.startTimeOfDay }).toEqual({
+      replica: c.name,
+      startedAt: runClock.startedAtMs,
+      startTimeOfDay: '08:00',
+    });
+  }
+  expect(result.completed).toBe(result.offered);
+  for (const inv of result.invariants)
+    expect({ name: inv.name, ok: inv.ok, detail: inv.detail }).toMatchObject({ ok: true });
 });

@@ -62,7 +62,8 @@ describe('FaultInjector', () => {
       () => 1000,
     );
     await inj.service(fault({ kind: 'switch-leader-kill' }), true);
-    await inj.service(fault({ kind: 'switch-leader-kill' }), false); // nothing to undo: it stays down
+    // Without a way to start it again (targets that are not a stack's), it stays down.
+    await inj.service(fault({ kind: 'switch-leader-kill' }), false);
     expect(leader.seen.map((s) => `${s.method} ${s.path} ${s.auth}`)).toEqual([
       'GET /admin/raft Bearer tok',
       'POST /admin/crash Bearer tok',
@@ -114,6 +115,116 @@ describe('FaultInjector', () => {
     }
     expect(inj.events.every((e) => e.ok)).toBe(true);
     await Promise.all([p1.close(), p2.close()]);
+  });
+
+  it('switch-leader-kill on a stack: the crashed replica is started again when the fault clears', async () => {
+    const leader = await service(raft('leader', 7));
+    const restarted: string[] = [];
+    const inj = new FaultInjector(
+      {
+        pspUrls: [],
+        switchUrls: [leader.url],
+        banks: [],
+        restartSwitch: (url) => {
+          restarted.push(url);
+          return Promise.resolve();
+        },
+      },
+      topology,
+      1,
+      () => 3000,
+    );
+    const f = fault({ kind: 'switch-leader-kill' });
+    await inj.service(f, true);
+    expect(restarted).toEqual([]);
+    await inj.service(f, false);
+    await inj.service(f, false); // cleared already: nothing more
+    expect(restarted).toEqual([leader.url]);
+    expect(inj.events.map((e) => `${e.action} ${e.target} ${e.ok}`)).toEqual([
+      `set ${leader.url} (id 1, term 7) true`,
+      `clear ${leader.url} true`,
+    ]);
+    await leader.close();
+  });
+
+  it('a replica that cannot be started again is logged as failed, not thrown', async () => {
+    const leader = await service(raft('leader', 2));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const inj = new FaultInjector(
+      {
+        pspUrls: [],
+        switchUrls: [leader.url],
+        banks: [],
+        restartSwitch: () => Promise.reject(new Error('switch-1 is still running: not restarted')),
+      },
+      topology,
+      1,
+      () => 0,
+    );
+    const f = fault({ kind: 'switch-leader-kill' });
+    await inj.service(f, true);
+    await inj.service(f, false);
+    expect(inj.events[1]).toMatchObject({
+      action: 'clear',
+      ok: false,
+      detail: 'switch-1 is still running: not restarted',
+    });
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    await leader.close();
+  });
+
+  it('clearInForce undoes what is still set at the end of a run, and nothing else', async () => {
+    const bank = await service(() => [204, null]);
+    const psp = await service(() => [204, null]);
+    const leader = await service(raft('leader', 3));
+    const restarted: string[] = [];
+    const inj = new FaultInjector(
+      {
+        pspUrls: [psp.url],
+        switchUrls: [leader.url],
+        banks: [{ url: bank.url, banks: ['KOTAK', 'HDFC'] }],
+        restartSwitch: (url) => {
+          restarted.push(url);
+          return Promise.resolve();
+        },
+      },
+      topology,
+      1,
+      () => 0,
+    );
+    const bankFault = (b: string) => ({
+      kind: 'bank-down' as const,
+      bank: b,
+      atMs: 0,
+      untilMs: 90_000,
+      durationMs: 90_000,
+      extraLatencyMs: 0,
+    });
+    const outlasting = bankFault('KOTAK');
+    const over = bankFault('HDFC');
+    const kill = fault({ kind: 'switch-leader-kill' });
+    const neverSet = fault({ kind: 'psp-throttle', ratePerSec: 10 });
+    await inj.bank(outlasting, true);
+    await inj.bank(over, true);
+    await inj.bank(over, false);
+    await inj.service(kill, true);
+    await inj.clearInForce();
+    await inj.clearInForce(); // twice: nothing left the second time
+    expect(bank.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'PUT /admin/banks/KOTAK/fault',
+      'PUT /admin/banks/HDFC/fault',
+      'DELETE /admin/banks/HDFC/fault',
+      'DELETE /admin/banks/KOTAK/fault',
+    ]);
+    expect(restarted).toEqual([leader.url]);
+    expect(psp.seen).toEqual([]);
+    // A clear that comes after the end of the run finds nothing to undo.
+    await inj.service(neverSet, false);
+    await inj.bank(outlasting, false);
+    expect(bank.seen).toHaveLength(4);
+    expect(psp.seen).toEqual([]);
+    await Promise.all([bank.close(), psp.close(), leader.close()]);
   });
 
   it('a refused call (401) is logged as failed, not thrown', async () => {

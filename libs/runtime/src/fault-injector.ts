@@ -21,6 +21,11 @@ export interface FaultTargets {
   readonly switchUrls: readonly string[];
   readonly banks: readonly { readonly url: string; readonly banks: readonly string[] }[];
   readonly adminToken?: string;
+  /**
+   * Starts a killed switch replica again (the stack's `stack start switch-N`: it catches up from its
+   * log file). Without it, a replica a `switch-leader-kill` fault crashed stays down.
+   */
+  readonly restartSwitch?: (url: string) => Promise<void>;
 }
 
 type RaftView = SwitchReplicaView;
@@ -29,10 +34,18 @@ type RaftView = SwitchReplicaView;
  * Applies a scenario's faults to the live services through their admin API (loopback, bearer token):
  * bank faults on the process hosting the bank, a PSP throttle on every PSP instance (the rate split
  * between them), and a switch leader kill (find the leader with `GET /admin/raft`, then
- * `POST /admin/crash` on it). Every call is logged, successful or not; nothing here throws.
+ * `POST /admin/crash` on it; `durationSec` later the replica is started again, as the embedded
+ * runner restarts it). Every call is logged, successful or not; nothing here throws.
+ *
+ * A run leaves the stack as it found it: `clearInForce` undoes every fault set and not yet cleared
+ * (one lasting past the end of the run, or a run cut short), so the next run does not inherit it.
  */
 export class FaultInjector {
   readonly events: FaultEvent[] = [];
+  /** Faults set and not cleared yet. */
+  private readonly inForce = new Set<Fault | ServiceFault>();
+  /** The replica each leader-kill fault crashed, to start again when it clears. */
+  private readonly killed = new Map<ServiceFault, string>();
 
   constructor(
     private readonly t: FaultTargets,
@@ -42,6 +55,7 @@ export class FaultInjector {
   ) {}
 
   async bank(f: Fault, on: boolean): Promise<void> {
+    if (!this.track(f, on)) return;
     const host = this.t.banks.find((b) => b.banks.includes(f.bank));
     if (!host) return this.log(f.kind, f.bank, on, false, 'no bank process hosts it');
     const body =
@@ -59,10 +73,26 @@ export class FaultInjector {
   }
 
   async service(f: ServiceFault, on: boolean): Promise<void> {
+    if (!this.track(f, on)) return;
     const kind: string = f.spec.kind;
     if (kind === 'psp-throttle') return this.throttle(f, on);
-    if (kind === 'switch-leader-kill') return on ? this.killLeader() : undefined;
+    if (kind === 'switch-leader-kill') return on ? this.killLeader(f) : this.restartKilled(f);
     this.log(kind, '-', on, false, 'this driver does not know the fault kind');
+  }
+
+  /** Clears every fault still in force (the end of a run), each as its own clear would. */
+  async clearInForce(): Promise<void> {
+    const left = [...this.inForce];
+    await Promise.all(left.map((f) => ('spec' in f ? this.service(f, false) : this.bank(f, false))));
+  }
+
+  /** False for a clear of a fault that is not in force (never set, or cleared already): nothing to undo. */
+  private track(f: Fault | ServiceFault, on: boolean): boolean {
+    if (on) {
+      this.inForce.add(f);
+      return true;
+    }
+    return this.inForce.delete(f);
   }
 
   private async throttle(f: ServiceFault, on: boolean): Promise<void> {
@@ -83,7 +113,7 @@ export class FaultInjector {
   }
 
   /** The replica that says it leads in the highest term is killed; the others elect a new one. */
-  private async killLeader(): Promise<void> {
+  private async killLeader(f: ServiceFault): Promise<void> {
     const views = await Promise.all(
       this.t.switchUrls.map(async (url) => {
         const r = await this.call('GET', `${url}/admin/raft`);
@@ -99,6 +129,7 @@ export class FaultInjector {
     const r = await this.call('POST', `${leader.url}/admin/crash`);
     // The crashed process may close the connection before answering: that is success too.
     const ok = r.ok || r.detail === 'connection closed';
+    if (ok) this.killed.set(f, leader.url);
     this.log(
       'switch-leader-kill',
       `${leader.url} (id ${leader.view.id}, term ${leader.view.term})`,
@@ -106,6 +137,19 @@ export class FaultInjector {
       ok,
       ok ? undefined : r.detail,
     );
+  }
+
+  /** Starts the replica the fault crashed again, when the targets say how (a stack's replica). */
+  private async restartKilled(f: ServiceFault): Promise<void> {
+    const url = this.killed.get(f);
+    this.killed.delete(f);
+    if (url === undefined || !this.t.restartSwitch) return;
+    try {
+      await this.t.restartSwitch(url);
+      this.log('switch-leader-kill', url, false, true);
+    } catch (err) {
+      this.log('switch-leader-kill', url, false, false, err instanceof Error ? err.message : String(err));
+    }
   }
 
   private call(method: string, url: string, body?: object): Promise<AdminAnswer> {

@@ -43,6 +43,8 @@ export interface LiveTargets {
   readonly redisUrl: string;
   readonly runId: string;
   readonly adminToken?: string;
+  /** Starts a killed switch replica again (see FaultTargets); the stack's targets have it. */
+  readonly restartSwitch?: (url: string) => Promise<void>;
 }
 
 export interface LiveRunOptions {
@@ -284,6 +286,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
       switchUrls,
       banks: t.banks,
       ...(t.adminToken !== undefined ? { adminToken: t.adminToken } : {}),
+      ...(t.restartSwitch ? { restartSwitch: t.restartSwitch } : {}),
     },
     topology,
     scenario.scale,
@@ -330,6 +333,8 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   const endSec = rel() / 1000;
   for (const h of faultTimers) timers.clearTimer(h);
   timers.clearAll();
+  // A fault that outlasts the run (or a run cut short) is undone: the next run gets the stack as it was.
+  await injector.clearInForce();
   await Promise.all(psps.map((p) => p.pool.close()));
 
   // Settlement reaches clearing after the switch is done: read back until consistent, or 10 s.

@@ -421,7 +421,21 @@ export function liveTargets(state: StackState, target?: string): LiveTargets {
     redisUrl: state.infra.redis.url,
     runId: state.runId,
     adminToken: state.adminToken,
+    restartSwitch: restartCrashedSwitch,
   };
+}
+
+/**
+ * Starts the switch replica at `url` again once its crashed process is gone: the end of a
+ * `switch-leader-kill` fault in `run --live` and `load`, as the embedded runner restarts it.
+ */
+async function restartCrashedSwitch(url: string): Promise<void> {
+  const root = repoRoot();
+  const c = mustState(root).components.find((x) => x.app === 'switch' && x.url === url);
+  if (!c) throw new Error(`no switch replica of this stack at ${url}`);
+  // POST /admin/crash answers before the process exits.
+  for (let i = 0; i < 100 && isOurs(c.pid, scriptOf(root, c.app)); i++) await sleep(50);
+  if ((await stackStart(c.name)).length === 0) throw new Error(`${c.name} is still running: not restarted`);
 }
 
 export function describe(state: StackState): string {
