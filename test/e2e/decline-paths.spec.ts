@@ -80,3 +80,40 @@ describe('decline paths', () => {
     expect(r.money.heldPaise).toBe(0);
   });
 });
+
+describe('overlapping faults on one bank', () => {
+  test('nest: a CBS outage inside a slow spell, then the slow spell again, then healthy', async () => {
+    const s = base();
+    const seen: [number, string | null][] = [];
+    const clock = virtualClock();
+    const r = await runScenario(
+      {
+        ...s,
+        faults: [
+          { atSec: 1, durationSec: 4, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 50 },
+          { atSec: 2, durationSec: 1, kind: 'bank-down', bank: 'HDFC' },
+        ],
+      },
+      {
+        clock,
+        mode: 'embedded',
+        onStarted: (system, t0) => {
+          for (const sec of [0.5, 1.5, 2.5, 3.5, 4.5, 5.5])
+            clock.timers.setTimer(t0 + sec * 1000 - clock.timers.now(), () =>
+              seen.push([sec, system.banks.fault('HDFC')?.kind ?? null]),
+            );
+        },
+      },
+    );
+    expect(seen).toEqual([
+      [0.5, null],
+      [1.5, 'slow'],
+      [2.5, 'down'],
+      // Before, the outage's end cleared the bank although its slow spell ran until 5 s.
+      [3.5, 'slow'],
+      [4.5, 'slow'],
+      [5.5, null],
+    ]);
+    expect(r.invariants.every((i) => i.ok)).toBe(true);
+  });
+});

@@ -179,6 +179,16 @@ describe('FaultInjector', () => {
     const psp = await service(() => [204, null]);
     const leader = await service(raft('leader', 3));
     const restarted: string[] = [];
+    const bankFault = (b: string) => ({
+      kind: 'bank-down' as const,
+      bank: b,
+      atMs: 0,
+      untilMs: 90_000,
+      durationMs: 90_000,
+      extraLatencyMs: 0,
+    });
+    const outlasting = bankFault('KOTAK');
+    const over = bankFault('HDFC');
     const inj = new FaultInjector(
       {
         pspUrls: [psp.url],
@@ -192,17 +202,8 @@ describe('FaultInjector', () => {
       topology,
       1,
       () => 0,
+      [outlasting, over],
     );
-    const bankFault = (b: string) => ({
-      kind: 'bank-down' as const,
-      bank: b,
-      atMs: 0,
-      untilMs: 90_000,
-      durationMs: 90_000,
-      extraLatencyMs: 0,
-    });
-    const outlasting = bankFault('KOTAK');
-    const over = bankFault('HDFC');
     const kill = fault({ kind: 'switch-leader-kill' });
     const neverSet = fault({ kind: 'psp-throttle', ratePerSec: 10 });
     await inj.bank(outlasting, true);
@@ -227,19 +228,64 @@ describe('FaultInjector', () => {
     await Promise.all([bank.close(), psp.close(), leader.close()]);
   });
 
+  it('overlapping faults on one bank nest: the end of the inner one puts the outer one back', async () => {
+    const bank = await service(() => [200, {}]);
+    const f = (kind: 'bank-slow' | 'bank-down', atSec: number, untilSec: number) => ({
+      kind,
+      bank: 'HDFC',
+      atMs: atSec * 1000,
+      untilMs: untilSec * 1000,
+      durationMs: (untilSec - atSec) * 1000,
+      extraLatencyMs: kind === 'bank-slow' ? 300 : 0,
+    });
+    const slow = f('bank-slow', 10, 60);
+    const down = f('bank-down', 30, 35);
+    const inj = new FaultInjector(
+      { pspUrls: [], switchUrls: [], banks: [{ url: bank.url, banks: ['HDFC'] }] },
+      topology,
+      1,
+      () => 0,
+      [slow, down],
+    );
+    // In timeline order, as the run's timers call them.
+    await inj.bank(slow, true);
+    await inj.bank(down, true);
+    await inj.bank(down, false);
+    await inj.bank(slow, false);
+    expect(bank.seen.map((x) => `${x.method} ${x.body}`)).toEqual([
+      'PUT {"kind":"slow","extraLatencyMs":300}',
+      'PUT {"kind":"down"}',
+      'PUT {"kind":"slow","extraLatencyMs":300}',
+      'DELETE ',
+    ]);
+    expect(inj.events[2]).toMatchObject({
+      action: 'clear',
+      kind: 'bank-down',
+      ok: true,
+      detail: 'bank-slow from 10 s in force again',
+    });
+    await bank.close();
+  });
+
   it('a refused call (401) is logged as failed, not thrown', async () => {
     const bank = await service(() => [401, { error: { code: 'UNAUTHORIZED' } }]);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const down = {
+      kind: 'bank-down' as const,
+      bank: 'KOTAK',
+      atMs: 0,
+      untilMs: 1,
+      durationMs: 1,
+      extraLatencyMs: 0,
+    };
     const inj = new FaultInjector(
       { pspUrls: [], switchUrls: [], banks: [{ url: bank.url, banks: ['KOTAK'] }] },
       topology,
       1,
       () => 0,
+      [down],
     );
-    await inj.bank(
-      { kind: 'bank-down', bank: 'KOTAK', atMs: 0, untilMs: 1, durationMs: 1, extraLatencyMs: 0 },
-      true,
-    );
+    await inj.bank(down, true);
     expect(bank.seen[0]).toMatchObject({ method: 'PUT', path: '/admin/banks/KOTAK/fault', auth: undefined });
     expect(inj.events[0]).toMatchObject({ ok: false, detail: 'HTTP 401' });
     warn.mockRestore();

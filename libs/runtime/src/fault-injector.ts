@@ -1,4 +1,4 @@
-import type { Fault, ServiceFault } from '../../scenarios/src';
+import { bankFaultAt, type Fault, type ServiceFault } from '../../scenarios/src';
 import { adminCall, type AdminAnswer } from './live/admin-call';
 import type { SwitchReplicaView } from '../../switch/src/replication';
 import type { Topology } from '../../scenarios/src/topology';
@@ -52,38 +52,64 @@ export class FaultInjector {
     private readonly topology: Topology,
     private readonly scale: number,
     private readonly rel: () => number,
+    /** The scenario's bank faults (`faultTimeline`): a bank's state at any instant comes from all of them. */
+    private readonly bankFaults: readonly Fault[] = [],
   ) {}
 
+  /**
+   * A bank fault of the timeline starts or ends: the bank takes the fault in force at that instant
+   * (`bankFaultAt`: overlapping faults nest, so the end of an inner one puts the outer one back).
+   */
   async bank(f: Fault, on: boolean): Promise<void> {
     if (!this.track(f, on)) return;
+    await this.applyBank(f, on, bankFaultAt(this.bankFaults, f.bank, on ? f.atMs : f.untilMs));
+  }
+
+  private async applyBank(f: Fault, on: boolean, now: Fault | null): Promise<void> {
     const host = this.t.banks.find((b) => b.banks.includes(f.bank));
     if (!host) return this.log(f.kind, f.bank, on, false, 'no bank process hosts it');
-    const body =
-      f.kind === 'bank-down'
+    const body = !now
+      ? undefined
+      : now.kind === 'bank-down'
         ? { kind: 'down' }
-        : f.kind === 'bank-unreachable'
+        : now.kind === 'bank-unreachable'
           ? { kind: 'unreachable' }
-          : { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
+          : { kind: 'slow', extraLatencyMs: now.extraLatencyMs };
     const r = await this.call(
-      on ? 'PUT' : 'DELETE',
+      body ? 'PUT' : 'DELETE',
       `${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`,
-      on ? body : undefined,
+      body,
     );
-    this.log(f.kind, f.bank, on, r.ok, r.detail);
+    const back = !on && now ? `${now.kind} from ${now.atMs / 1000} s in force again` : undefined;
+    this.log(f.kind, f.bank, on, r.ok, [r.detail, back].filter((x) => x !== undefined).join('; ') || undefined);
   }
 
   async service(f: ServiceFault, on: boolean): Promise<void> {
     if (!this.track(f, on)) return;
+    return on ? this.serviceOn(f) : this.serviceOff(f);
+  }
+
+  private async serviceOn(f: ServiceFault): Promise<void> {
     const kind: string = f.spec.kind;
-    if (kind === 'psp-throttle') return this.throttle(f, on);
-    if (kind === 'switch-leader-kill') return on ? this.killLeader(f) : this.restartKilled(f);
-    this.log(kind, '-', on, false, 'this driver does not know the fault kind');
+    if (kind === 'psp-throttle') return this.throttle(f, true);
+    if (kind === 'switch-leader-kill') return this.killLeader(f);
+    this.log(kind, '-', true, false, 'this driver does not know the fault kind');
+  }
+
+  private async serviceOff(f: ServiceFault): Promise<void> {
+    const kind: string = f.spec.kind;
+    if (kind === 'psp-throttle') return this.throttle(f, false);
+    if (kind === 'switch-leader-kill') return this.restartKilled(f);
+    this.log(kind, '-', false, false, 'this driver does not know the fault kind');
   }
 
   /** Clears every fault still in force (the end of a run), each as its own clear would. */
   async clearInForce(): Promise<void> {
     const left = [...this.inForce];
-    await Promise.all(left.map((f) => ('spec' in f ? this.service(f, false) : this.bank(f, false))));
+    this.inForce.clear();
+    await Promise.all(
+      left.map((f) => ('spec' in f ? this.serviceOff(f) : this.applyBank(f, false, null))),
+    );
   }
 
   /** False for a clear of a fault that is not in force (never set, or cleared already): nothing to undo. */

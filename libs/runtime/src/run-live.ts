@@ -280,6 +280,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     opts.onArrival?.(a);
     gates[route(a)]!.offer(a);
   });
+  const bankFaults = faultTimeline(scenario);
   const injector = new FaultInjector(
     {
       pspUrls: urls,
@@ -291,9 +292,10 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     topology,
     scenario.scale,
     rel,
+    bankFaults,
   );
   const faultTimers = [
-    ...faultTimeline(scenario).flatMap((f) => [
+    ...bankFaults.flatMap((f) => [
       timers.setTimer(f.atMs, () => void injector.bank(f, true)),
       timers.setTimer(f.untilMs, () => void injector.bank(f, false)),
     ]),

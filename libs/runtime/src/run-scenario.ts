@@ -12,6 +12,7 @@ import { TOPICS } from '../../transport/src/topics';
 import type { BankFault } from '../../bank/src';
 import {
   buildTopology,
+  bankFaultAt,
   faultTimeline,
   TrafficGenerator,
   type Arrival,
@@ -279,9 +280,14 @@ function scheduleFaults(
   timers: Timers,
   elapsedMs: number,
 ): void {
+  // At each start and end, the bank takes the fault in force then (overlapping faults nest).
   for (const f of timeline) {
-    timers.setTimer(f.atMs - elapsedMs, () => system.banks.setFault(f.bank, bankFault(f)));
-    timers.setTimer(f.untilMs - elapsedMs, () => system.banks.setFault(f.bank, null));
+    for (const at of [f.atMs, f.untilMs]) {
+      timers.setTimer(at - elapsedMs, () => {
+        const now = bankFaultAt(timeline, f.bank, at);
+        system.banks.setFault(f.bank, now ? bankFault(now) : null);
+      });
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { activeFaults, faultTimeline, loadScenario, parseScenario } from '.';
+import { activeFaults, bankFaultAt, faultTimeline, loadScenario, parseScenario, type Fault } from '.';
 
 describe('faultTimeline', () => {
   it('converts to ms and sorts by start', () => {
@@ -34,5 +34,43 @@ describe('faultTimeline', () => {
     expect(activeFaults(tl, 10000, 'SBI')).toHaveLength(1);
     expect(activeFaults(tl, 10000, 'HDFC')).toHaveLength(0);
     expect(activeFaults(tl, 10500)).toEqual([]);
+  });
+});
+
+describe('bankFaultAt: the fault a bank is under', () => {
+  const f = (kind: Fault['kind'], bank: string, atSec: number, untilSec: number): Fault => ({
+    kind,
+    bank,
+    atMs: atSec * 1000,
+    untilMs: untilSec * 1000,
+    durationMs: (untilSec - atSec) * 1000,
+    extraLatencyMs: kind === 'bank-slow' ? 300 : 0,
+  });
+  const slow = f('bank-slow', 'HDFC', 10, 60);
+  const down = f('bank-down', 'HDFC', 30, 35);
+  const other = f('bank-unreachable', 'SBI', 0, 100);
+  const tl = [other, slow, down];
+
+  it('nests overlapping faults: the one that started last applies, then the outer one again', () => {
+    const at = (sec: number) => bankFaultAt(tl, 'HDFC', sec * 1000)?.kind ?? null;
+    expect([0, 10, 29.999, 30, 34.999, 35, 59.999, 60].map(at)).toEqual([
+      null,
+      'bank-slow',
+      'bank-slow',
+      'bank-down',
+      'bank-down',
+      'bank-slow',
+      'bank-slow',
+      null,
+    ]);
+    expect(bankFaultAt(tl, 'SBI', 50_000)).toBe(other);
+    expect(bankFaultAt(tl, 'KOTAK', 50_000)).toBeNull();
+  });
+
+  it('on the same start, the later in timeline order applies', () => {
+    const a = f('bank-slow', 'HDFC', 5, 9);
+    const b = f('bank-down', 'HDFC', 5, 7);
+    expect(bankFaultAt([a, b], 'HDFC', 6000)).toBe(b);
+    expect(bankFaultAt([a, b], 'HDFC', 7000)).toBe(a);
   });
 });

@@ -36,6 +36,21 @@ export function activeFaults(timeline: readonly Fault[], atMs: number, bank?: st
   );
 }
 
+/**
+ * The fault a bank is under at `atMs`: of its faults in force, the one that started last (the later
+ * in timeline order on a tie), or null. Faults on one bank may overlap — slow for a minute, down
+ * for five seconds within it — and the bank can be in one state at a time: the inner one applies,
+ * then the outer one again. Every mode applies faults through this.
+ */
+export function bankFaultAt(timeline: readonly Fault[], bank: string, atMs: number): Fault | null {
+  let found: Fault | null = null;
+  for (const f of timeline) {
+    if (f.bank !== bank || f.atMs > atMs || atMs >= f.untilMs) continue;
+    if (!found || f.atMs >= found.atMs) found = f;
+  }
+  return found;
+}
+
 export function isBankFault(kind: string): kind is BankFaultKind {
   return kind === 'bank-down' || kind === 'bank-unreachable' || kind === 'bank-slow';
 }

@@ -14,6 +14,7 @@ export { TrafficGenerator, type Arrival, type PaymentBody, type TrafficOptions }
 export {
   faultTimeline,
   activeFaults,
+  bankFaultAt,
   serviceFaultTimeline,
   isBankFault,
   type Fault,
