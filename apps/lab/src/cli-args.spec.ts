@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { int, intIn, positive, positiveInt } from './cli-args';
+import { int, intIn, intOf, positive, positiveInt } from './cli-args';
 
 describe('numeric option parsers', () => {
   it('take what they promise and refuse the rest, naming the option', () => {
@@ -13,5 +13,8 @@ describe('numeric option parsers', () => {
     expect(intIn('workers', 1, 64)('64')).toBe(64);
     expect(() => intIn('workers', 1, 64)('0')).toThrow(/workers must be a whole number from 1 to 64/);
     expect(() => intIn('workers', 1, 64)('65')).toThrow(InvalidArgumentError);
+    expect(intOf('raft', [3, 5])('5')).toBe(5);
+    expect(() => intOf('raft', [3, 5])('4')).toThrow(/raft must be 3 or 5/);
+    expect(() => intOf('switch-replicas', [1, 3, 5])('3.0x')).toThrow(/switch-replicas must be 1, 3 or 5/);
   });
 });

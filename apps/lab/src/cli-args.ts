@@ -23,6 +23,17 @@ export const positive = (name: string) => (v: string) => {
   return n;
 };
 
+/** One of the listed whole numbers (switch replicas: 3 or 5). */
+export const intOf = (name: string, allowed: readonly number[]) => (v: string) => {
+  const n = Number(v);
+  if (!allowed.includes(n)) {
+    const list =
+      allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}` : `${allowed[0]}`;
+    throw new InvalidArgumentError(`${name} must be ${list}`);
+  }
+  return n;
+};
+
 /** A whole number from `min` to `max`. */
 export const intIn = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);

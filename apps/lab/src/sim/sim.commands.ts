@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { intIn } from '../cli-args';
+import { intIn, intOf } from '../cli-args';
 import type { Command } from 'commander';
 
 type Parse = (name: string) => (v: string) => number;
@@ -18,7 +18,11 @@ export function addSimCommands(program: Command, int: Parse, positive: Parse): v
     .option('--no-progress', 'no progress bar')
     .option('-q, --quiet', 'no summary, only where the result went')
     .option('--apply-plan <file>', 'apply the recommended configuration of a plan JSON (`upi-lab plan`)')
-    .option('--raft <n>', 'run the switch as n real Raft replicas (3 or 5; in-process network)', int('raft'))
+    .option(
+      '--raft <n>',
+      'run the switch as n real Raft replicas (3 or 5; in-process network)',
+      intOf('raft', [3, 5]),
+    )
     .action(async (o) => {
       const { simulateCommand } = await import('./simulate.command');
       process.exitCode = await simulateCommand(o);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { intOf } from '../cli-args';
 import {
   stackDown,
   stackKill,
@@ -40,7 +41,7 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
     .option(
       '--switch-replicas <n>',
       'switch replicas on Raft (switch-1…N in Mumbai, Delhi, Chennai…): 3 or 5; 1 = one node, log in memory',
-      int('switch-replicas'),
+      intOf('switch-replicas', [1, 3, 5]),
       3,
     )
     .option('--run-id <id>', 'namespace of Redis keys and Kafka groups (default: fresh)')
