@@ -7,6 +7,7 @@ import { createSimRunner } from '../../../libs/sim/src/sim-runner';
 import { loadScenario, validateResult, type RunResult, type Scenario } from '../../../libs/scenarios/src';
 import { STRATEGIES } from '../../../libs/scheduling/src';
 import { writeResult } from './run.command';
+import { checkWritable } from './output';
 import { writeReport } from './report-io';
 import { progressView } from './progress';
 
@@ -69,6 +70,7 @@ export async function compareCommand(o: CompareCommandOptions): Promise<number> 
   const name = scenarios[0]!.name;
   const outDir =
     o.out ?? join('results', `compare-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  checkWritable(join(outDir, 'report.html')); // before the runs, not after them
   const perRun = scenarios[0]!.durationSec;
   const bar =
     o.progress === false

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../../libs/domain/src/input-error';
 import { buildReport, type Comparison } from '../../../libs/report/src';
 import { validateResult, type RunResult } from '../../../libs/scenarios/src';
+import { writeOutput } from './output';
 
 /** A result file that cannot go into a report: not readable, not JSON, or not the result shape. */
 export class ReportInputError extends InputError {
@@ -60,8 +61,7 @@ export function writeReport(
     ...(opts.title !== undefined ? { title: opts.title } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
   });
-  mkdirSync(dirname(base), { recursive: true });
-  writeFileSync(`${base}.html`, html);
-  writeFileSync(`${base}.json`, JSON.stringify(comparison, null, 2) + '\n');
+  writeOutput(`${base}.html`, html);
+  writeOutput(`${base}.json`, JSON.stringify(comparison, null, 2) + '\n');
   return { html: `${base}.html`, json: `${base}.json`, comparison };
 }

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadScenario, type RunResult, validateResult } from '../../../libs/scenarios/src';
 import { runScenario, virtualClock, wallClock, type RunProgress } from '../../../libs/runtime/src';
+import { checkWritable, writeOutput } from './output';
 import { formatSummary } from './summary';
 import { progressView } from './progress';
 
@@ -37,6 +36,7 @@ export async function runCommand(o: RunCommandOptions): Promise<number> {
       : {}),
     ...(o.breaker !== undefined ? { breaker: o.breaker } : {}),
   });
+  if (o.out) checkWritable(o.out); // before the run, not after it
   const bar = o.progress === false ? null : progressBar(scenario.durationSec, { virtualClock: !!o.virtual });
   const result = await runScenario(scenario, {
     clock: o.virtual ? virtualClock() : wallClock(),
@@ -58,8 +58,7 @@ export async function runCommand(o: RunCommandOptions): Promise<number> {
 }
 
 export function writeResult(path: string, result: RunResult): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
+  writeOutput(path, JSON.stringify(result, null, 2) + '\n');
 }
 
 /** The run's progress: seconds of load, then drain, with offered, completed and success so far. */

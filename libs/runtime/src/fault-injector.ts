@@ -81,7 +81,13 @@ export class FaultInjector {
       body,
     );
     const back = !on && now ? `${now.kind} from ${now.atMs / 1000} s in force again` : undefined;
-    this.log(f.kind, f.bank, on, r.ok, [r.detail, back].filter((x) => x !== undefined).join('; ') || undefined);
+    this.log(
+      f.kind,
+      f.bank,
+      on,
+      r.ok,
+      [r.detail, back].filter((x) => x !== undefined).join('; ') || undefined,
+    );
   }
 
   async service(f: ServiceFault, on: boolean): Promise<void> {
@@ -107,9 +113,7 @@ export class FaultInjector {
   async clearInForce(): Promise<void> {
     const left = [...this.inForce];
     this.inForce.clear();
-    await Promise.all(
-      left.map((f) => ('spec' in f ? this.serviceOff(f) : this.applyBank(f, false, null))),
-    );
+    await Promise.all(left.map((f) => ('spec' in f ? this.serviceOff(f) : this.applyBank(f, false, null))));
   }
 
   /** False for a clear of a fault that is not in force (never set, or cleared already): nothing to undo. */

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { InputError } from '../../../../libs/domain/src';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname } from 'node:path';
 import { Command } from 'commander';
+import { writeOutput } from '../output';
 import { runLive } from '../../../../libs/runtime/src/run-live';
 import { loadScenario, type RunResult } from '../../../../libs/scenarios/src';
 import { liveTargets, repoRoot } from '../stack/stack';
@@ -138,8 +137,7 @@ async function main(): Promise<void> {
     steps,
     reps,
   };
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
+  writeOutput(o.out, JSON.stringify(result, null, 2) + '\n');
   console.log(
     JSON.stringify({
       sustainedRate: result.sustainedRate,

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { k6Plan } from '../../../../libs/scenarios/src/k6-plan';
+import { writeOutput } from '../output';
 import { parseStatusPoll } from './load.command';
 
 export interface K6ExportOptions {
@@ -15,8 +14,7 @@ export interface K6ExportOptions {
 export function k6ExportCommand(o: K6ExportOptions): number {
   const scenario = loadScenario(o.scenario, o.scale !== undefined ? { scale: o.scale } : {});
   const plan = k6Plan(scenario, parseStatusPoll(o.statusPoll ?? '45,90,3'));
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, JSON.stringify(plan) + '\n');
+  writeOutput(o.out, JSON.stringify(plan) + '\n');
   console.log(
     `k6 plan for ${scenario.name} written to ${o.out}: ${plan.arrival.stages.length} stages, peak ${plan.arrival.peakRate}/s, ` +
       `${plan.arrival.preAllocatedVUs} pre-allocated VUs`,

@@ -13,6 +13,7 @@ import {
   type ThresholdOutcome,
 } from '../../../../libs/scenarios/src';
 import { progressBar, writeResult } from '../run.command';
+import { checkWritable } from '../output';
 import { liveTargets, repoRoot } from '../stack/stack';
 import { readState } from '../stack/stack-state';
 import { formatSummary } from '../summary';
@@ -87,6 +88,7 @@ export async function loadCommand(o: LoadCommandOptions): Promise<number> {
     `load ${state.runId}: ${scenario.name}${replay ? ` replaying ${o.replay}` : ''} for ${scenario.durationSec} s ` +
       `at scale ${scenario.scale} against ${(targets.pspUrls ?? [targets.pspUrl]).join(', ')}`,
   );
+  if (o.out) checkWritable(o.out); // before the run, not after it
   const bar = o.progress === false ? null : progressBar(scenario.durationSec, { virtualClock: false });
   const result = await runLive(scenario, {
     targets,

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { InputError } from '../../../../libs/domain/src';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +14,7 @@ import {
   type SimModel,
   type StageFits,
 } from '../../../../libs/sim/src';
+import { checkWritable, writeOutput } from '../output';
 import { writeResult } from '../run.command';
 import { readResults } from '../report-io';
 import { withLiveStack } from './live-measure';
@@ -35,6 +34,7 @@ export interface CalibrateCommandOptions {
 export async function calibrateCommand(o: CalibrateCommandOptions): Promise<number> {
   const rates = parseRates(o.rates);
   const scenario = loadScenario(o.scenario);
+  checkWritable(o.out); // before the live runs, not after them
   const saved = (rate: number) => `results/calibration/live-${scenario.name}-${rate}.json`;
   const savedStages = (rate: number) => `results/calibration/stages-${scenario.name}-${rate}.json`;
   const stagesByRate = new Map<number, StageFits>();
@@ -59,7 +59,7 @@ export async function calibrateCommand(o: CalibrateCommandOptions): Promise<numb
           const after = await scrape();
           const stages = stageFits(before, after);
           writeResult(saved(rate), measured);
-          writeFileSync(savedStages(rate), JSON.stringify(stages, null, 2) + '\n');
+          writeOutput(savedStages(rate), JSON.stringify(stages, null, 2) + '\n');
           console.error(`    stages: ${JSON.stringify(stages)}`);
           stagesByRate.set(rate, stages);
           out.push({ ratePerSec: rate, scenario: s, measured });
@@ -102,8 +102,7 @@ export async function calibrateCommand(o: CalibrateCommandOptions): Promise<numb
       stages: Object.fromEntries(stagesByRate),
     },
   };
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, JSON.stringify(model, null, 2) + '\n');
+  writeOutput(o.out, JSON.stringify(model, null, 2) + '\n');
   console.log('rate/s   throughput (live / sim)   success %        p50 ms            p99 ms');
   for (const p of fit.points)
     console.log(

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadScenario, type Scenario } from '../../../../libs/scenarios/src';
 import {
   configText,
@@ -14,6 +12,7 @@ import {
   type TrialDetail,
 } from '../../../../libs/sim/src';
 import { chartJsSource } from '../report-io';
+import { checkWritable, writeOutput } from '../output';
 
 export interface PlanCommandOptions {
   scenario: string;
@@ -38,6 +37,8 @@ export async function planCommand(o: PlanCommandOptions): Promise<number> {
     o.scale !== undefined ? withProportionalQueue(loaded, o.scale / loadScenario(o.scenario).scale) : loaded;
   const model = o.model ? loadSimModel(o.model) : DEFAULT_SIM_MODEL;
   const started = performance.now();
+  const base = o.out ?? `results/plan-${scenario.name}`;
+  checkWritable(`${base}.json`); // before the search, not after it
   const runner = createSimRunner(o.workers ?? 1);
   console.error(
     `planning ${scenario.name} at scale ${scenario.scale} for SLO ${slo.text} (window ${slo.windowSec} s)` +
@@ -61,10 +62,8 @@ export async function planCommand(o: PlanCommandOptions): Promise<number> {
   } finally {
     await runner.close();
   }
-  const base = o.out ?? `results/plan-${scenario.name}`;
-  mkdirSync(dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, JSON.stringify(planJson(plan), null, 2) + '\n');
-  writeFileSync(`${base}.html`, planReportHtml(plan, chartJsSource(), new Date().toISOString()));
+  writeOutput(`${base}.json`, JSON.stringify(planJson(plan), null, 2) + '\n');
+  writeOutput(`${base}.html`, planReportHtml(plan, chartJsSource(), new Date().toISOString()));
   const best = plan.outcome.best;
   console.log(
     best

@@ -11,6 +11,7 @@ import {
   type SimModel,
 } from '../../../../libs/sim/src';
 import { progressBar, writeResult } from '../run.command';
+import { checkWritable } from '../output';
 import { formatSummary } from '../summary';
 
 export interface SimulateCommandOptions {
@@ -52,6 +53,7 @@ export async function simulateCommand(o: SimulateCommandOptions): Promise<number
   if (o.applyPlan) scenario = applyKnobs(scenario, recommendedConfig(o.applyPlan));
   const model = o.model ? loadSimModel(o.model) : DEFAULT_SIM_MODEL;
   const wallStart = performance.now();
+  if (o.out) checkWritable(o.out); // before the run, not after it
   const result = await simulateWithBar(scenario, model, o.progress !== false, o.raft);
   const wallSec = (performance.now() - wallStart) / 1000;
   const check = validateResult(result);

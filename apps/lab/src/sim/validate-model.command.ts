@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { InputError } from '../../../../libs/domain/src';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { rateAt } from '../../../../libs/scenarios/src/curve';
@@ -12,6 +10,7 @@ import {
   type Figures,
 } from '../../../../libs/sim/src';
 import { writeResult } from '../run.command';
+import { checkWritable, writeOutput } from '../output';
 import { withLiveStack } from './live-measure';
 
 export interface ValidateModelOptions {
@@ -34,6 +33,7 @@ export async function validateModelCommand(o: ValidateModelOptions): Promise<num
   const repeat = o.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1)
     throw new InputError(`--repeat: expected a whole number >= 1, got ${repeat}`);
+  if (o.out) checkWritable(o.out); // before the runs, not after them
   const lives = await withLiveStack(o.scenario, async (run) => {
     const out = [];
     if ((o.warmup ?? 0) > 0) {
@@ -73,10 +73,9 @@ export async function validateModelCommand(o: ValidateModelOptions): Promise<num
     );
   }
   const out = o.out ?? `results/validate-${scenario.name}.json`;
-  mkdirSync(dirname(out), { recursive: true });
   writeResult(out.replace(/\.json$/, '') + '-live.json', live);
   writeResult(out.replace(/\.json$/, '') + '-simulated.json', sim);
-  writeFileSync(
+  writeOutput(
     out,
     JSON.stringify(
       {

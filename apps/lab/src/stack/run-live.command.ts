@@ -2,6 +2,7 @@ import { InputError } from '../../../../libs/domain/src';
 import { loadScenario, validateResult } from '../../../../libs/scenarios/src';
 import { runLive } from '../../../../libs/runtime/src/run-live';
 import { writeResult } from '../run.command';
+import { checkWritable } from '../output';
 import { formatSummary } from '../summary';
 import { liveTargets, repoRoot } from './stack';
 import { readState } from './stack-state';
@@ -45,6 +46,7 @@ export async function runLiveCommand(o: RunLiveCommandOptions): Promise<number> 
   console.error(
     `live run ${state.runId}: ${scenario.name} for ${scenario.durationSec} s against ${(targets.pspUrls ?? [targets.pspUrl]).join(', ')}`,
   );
+  if (o.out) checkWritable(o.out); // before the run, not after it
   const result = await runLive(scenario, {
     targets,
     onProgress: (p) => {
