@@ -202,7 +202,7 @@ describe('FaultInjector', () => {
       topology,
       1,
       () => 0,
-      [outlasting, over],
+      { banks: [outlasting, over] },
     );
     const kill = fault({ kind: 'switch-leader-kill' });
     const neverSet = fault({ kind: 'psp-throttle', ratePerSec: 10 });
@@ -245,7 +245,7 @@ describe('FaultInjector', () => {
       topology,
       1,
       () => 0,
-      [slow, down],
+      { banks: [slow, down] },
     );
     // In timeline order, as the run's timers call them.
     await inj.bank(slow, true);
@@ -267,6 +267,44 @@ describe('FaultInjector', () => {
     await bank.close();
   });
 
+  it('overlapping PSP throttles nest: a PSP process holds one, and the outer one comes back', async () => {
+    const psp = await service(() => [200, {}]);
+    const t = (psp: string, ratePerSec: number, atSec: number, untilSec: number): ServiceFault => ({
+      spec: {
+        atSec,
+        durationSec: untilSec - atSec,
+        kind: 'psp-throttle',
+        psp,
+        ratePerSec,
+      } as ServiceFault['spec'],
+      atMs: atSec * 1000,
+      untilMs: untilSec * 1000,
+    });
+    const outer = t('PAYTM', 1000, 10, 40);
+    const inner = t('PHONEPE', 500, 20, 30);
+    const inj = new FaultInjector({ pspUrls: [psp.url], switchUrls: [], banks: [] }, topology, 1, () => 0, {
+      services: [outer, inner],
+    });
+    await inj.service(outer, true);
+    await inj.service(inner, true);
+    await inj.service(inner, false);
+    await inj.service(outer, false);
+    const handles = (id: string) => topology.psps.find((p) => p.id === id)!.handles;
+    expect(psp.seen.map((x) => `${x.method} ${x.body}`)).toEqual([
+      `PUT ${JSON.stringify({ ratePerSec: 1000, status: 429, handles: handles('PAYTM') })}`,
+      `PUT ${JSON.stringify({ ratePerSec: 500, status: 429, handles: handles('PHONEPE') })}`,
+      // Before, the inner one's end took the outer one off too.
+      `PUT ${JSON.stringify({ ratePerSec: 1000, status: 429, handles: handles('PAYTM') })}`,
+      'DELETE ',
+    ]);
+    expect(inj.events[2]).toMatchObject({
+      action: 'clear',
+      target: `PHONEPE@${psp.url}`,
+      detail: 'psp-throttle from 10 s (PAYTM) in force again',
+    });
+    await psp.close();
+  });
+
   it('a refused call (401) is logged as failed, not thrown', async () => {
     const bank = await service(() => [401, { error: { code: 'UNAUTHORIZED' } }]);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -283,7 +321,7 @@ describe('FaultInjector', () => {
       topology,
       1,
       () => 0,
-      [down],
+      { banks: [down] },
     );
     await inj.bank(down, true);
     expect(bank.seen[0]).toMatchObject({ method: 'PUT', path: '/admin/banks/KOTAK/fault', auth: undefined });

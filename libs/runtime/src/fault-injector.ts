@@ -1,4 +1,4 @@
-import { bankFaultAt, type Fault, type ServiceFault } from '../../scenarios/src';
+import { bankFaultAt, latestInForce, type Fault, type ServiceFault } from '../../scenarios/src';
 import { adminCall, type AdminAnswer } from './live/admin-call';
 import type { SwitchReplicaView } from '../../switch/src/replication';
 import type { Topology } from '../../scenarios/src/topology';
@@ -52,9 +52,18 @@ export class FaultInjector {
     private readonly topology: Topology,
     private readonly scale: number,
     private readonly rel: () => number,
-    /** The scenario's bank faults (`faultTimeline`): a bank's state at any instant comes from all of them. */
-    private readonly bankFaults: readonly Fault[] = [],
-  ) {}
+    /**
+     * The scenario's faults (`faultTimeline`, `serviceFaultTimeline`): a bank's state, and the PSPs'
+     * throttle, at any instant come from all of those on it (overlapping ones nest).
+     */
+    timeline: { readonly banks?: readonly Fault[]; readonly services?: readonly ServiceFault[] } = {},
+  ) {
+    this.bankFaults = timeline.banks ?? [];
+    this.throttles = (timeline.services ?? []).filter((f) => f.spec.kind === 'psp-throttle');
+  }
+
+  private readonly bankFaults: readonly Fault[];
+  private readonly throttles: readonly ServiceFault[];
 
   /**
    * A bank fault of the timeline starts or ends: the bank takes the fault in force at that instant
@@ -62,7 +71,7 @@ export class FaultInjector {
    */
   async bank(f: Fault, on: boolean): Promise<void> {
     if (!this.track(f, on)) return;
-    await this.applyBank(f, on, bankFaultAt(this.bankFaults, f.bank, on ? f.atMs : f.untilMs));
+    await this.applyBank(f, on, bankFaultAt(withFault(this.bankFaults, f), f.bank, on ? f.atMs : f.untilMs));
   }
 
   private async applyBank(f: Fault, on: boolean, now: Fault | null): Promise<void> {
@@ -97,14 +106,14 @@ export class FaultInjector {
 
   private async serviceOn(f: ServiceFault): Promise<void> {
     const kind: string = f.spec.kind;
-    if (kind === 'psp-throttle') return this.throttle(f, true);
+    if (kind === 'psp-throttle') return this.throttle(f, true, this.throttleAt(f, f.atMs));
     if (kind === 'switch-leader-kill') return this.killLeader(f);
     this.log(kind, '-', true, false, 'this driver does not know the fault kind');
   }
 
-  private async serviceOff(f: ServiceFault): Promise<void> {
+  private async serviceOff(f: ServiceFault, final = false): Promise<void> {
     const kind: string = f.spec.kind;
-    if (kind === 'psp-throttle') return this.throttle(f, false);
+    if (kind === 'psp-throttle') return this.throttle(f, false, final ? null : this.throttleAt(f, f.untilMs));
     if (kind === 'switch-leader-kill') return this.restartKilled(f);
     this.log(kind, '-', false, false, 'this driver does not know the fault kind');
   }
@@ -125,19 +134,29 @@ export class FaultInjector {
     return this.inForce.delete(f);
   }
 
-  private async throttle(f: ServiceFault, on: boolean): Promise<void> {
-    const s = f.spec;
-    const handles = s.psp ? this.topology.psps.find((p) => p.id === s.psp)?.handles : undefined;
+  /** The throttle in force at `atMs`: a PSP process holds one, so overlapping throttles nest. */
+  private throttleAt(f: ServiceFault, atMs: number): ServiceFault | null {
+    return latestInForce(withFault(this.throttles, f), atMs);
+  }
+
+  private async throttle(f: ServiceFault, on: boolean, now: ServiceFault | null): Promise<void> {
+    const s = now?.spec;
+    const handles = s?.psp ? this.topology.psps.find((p) => p.id === s.psp)?.handles : undefined;
     // Each instance admits its share: the PSP as a whole admits ratePerSec (scaled).
-    const rate = ((s.ratePerSec ?? 0) * this.scale) / this.t.pspUrls.length;
+    const rate = ((s?.ratePerSec ?? 0) * this.scale) / this.t.pspUrls.length;
+    const back =
+      !on && now
+        ? `psp-throttle from ${now.atMs / 1000} s (${now.spec.psp ?? 'all'}) in force again`
+        : undefined;
     await Promise.all(
       this.t.pspUrls.map(async (url) => {
         const r = await this.call(
-          on ? 'PUT' : 'DELETE',
+          s ? 'PUT' : 'DELETE',
           `${url}/admin/throttle`,
-          on ? { ratePerSec: rate, status: s.status ?? 429, ...(handles ? { handles } : {}) } : undefined,
+          s ? { ratePerSec: rate, status: s.status ?? 429, ...(handles ? { handles } : {}) } : undefined,
         );
-        this.log('psp-throttle', `${s.psp ?? 'all'}@${url}`, on, r.ok, r.detail);
+        const detail = [r.detail, back].filter((x) => x !== undefined).join('; ') || undefined;
+        this.log('psp-throttle', `${f.spec.psp ?? 'all'}@${url}`, on, r.ok, detail);
       }),
     );
   }
@@ -198,4 +217,9 @@ export class FaultInjector {
     this.events.push(e);
     if (!ok) console.warn(`fault ${e.action} ${kind} on ${target} failed: ${detail ?? ''}`);
   }
+}
+
+/** The timeline with `f` in it: a fault handed in is part of the run's timeline whether or not it was listed. */
+function withFault<T>(timeline: readonly T[], f: T): readonly T[] {
+  return timeline.includes(f) ? timeline : [...timeline, f];
 }

@@ -281,6 +281,7 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     gates[route(a)]!.offer(a);
   });
   const bankFaults = faultTimeline(scenario);
+  const serviceFaults = serviceFaultTimeline(scenario);
   const injector = new FaultInjector(
     {
       pspUrls: urls,
@@ -292,14 +293,14 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
     topology,
     scenario.scale,
     rel,
-    bankFaults,
+    { banks: bankFaults, services: serviceFaults },
   );
   const faultTimers = [
     ...bankFaults.flatMap((f) => [
       timers.setTimer(f.atMs, () => void injector.bank(f, true)),
       timers.setTimer(f.untilMs, () => void injector.bank(f, false)),
     ]),
-    ...serviceFaultTimeline(scenario).flatMap((f) => [
+    ...serviceFaults.flatMap((f) => [
       timers.setTimer(f.atMs, () => void injector.service(f, true)),
       timers.setTimer(f.untilMs, () => void injector.service(f, false)),
     ]),

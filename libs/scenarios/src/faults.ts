@@ -37,18 +37,29 @@ export function activeFaults(timeline: readonly Fault[], atMs: number, bank?: st
 }
 
 /**
- * The fault a bank is under at `atMs`: of its faults in force, the one that started last (the later
- * in timeline order on a tie), or null. Faults on one bank may overlap — slow for a minute, down
- * for five seconds within it — and the bank can be in one state at a time: the inner one applies,
- * then the outer one again. Every mode applies faults through this.
+ * Of faults on one target (a bank, the PSPs' throttle), the one in force at `atMs`: of those active
+ * then, the one that started last (the later in timeline order on a tie), or null. Such faults may
+ * overlap — slow for a minute, down for five seconds within it — and the target is in one state at
+ * a time: the inner one applies, then the outer one again.
  */
-export function bankFaultAt(timeline: readonly Fault[], bank: string, atMs: number): Fault | null {
-  let found: Fault | null = null;
-  for (const f of timeline) {
-    if (f.bank !== bank || f.atMs > atMs || atMs >= f.untilMs) continue;
+export function latestInForce<T extends { readonly atMs: number; readonly untilMs: number }>(
+  faults: readonly T[],
+  atMs: number,
+): T | null {
+  let found: T | null = null;
+  for (const f of faults) {
+    if (f.atMs > atMs || atMs >= f.untilMs) continue;
     if (!found || f.atMs >= found.atMs) found = f;
   }
   return found;
+}
+
+/** The fault a bank is under at `atMs` (`latestInForce` of its faults); every mode applies faults through this. */
+export function bankFaultAt(timeline: readonly Fault[], bank: string, atMs: number): Fault | null {
+  return latestInForce(
+    timeline.filter((f) => f.bank === bank),
+    atMs,
+  );
 }
 
 export function isBankFault(kind: string): kind is BankFaultKind {

@@ -15,6 +15,7 @@ export {
   faultTimeline,
   activeFaults,
   bankFaultAt,
+  latestInForce,
   serviceFaultTimeline,
   isBankFault,
   type Fault,
