@@ -51,11 +51,7 @@ export async function runPlan(
   model: SimModel,
   opts: PlanRunOptions = {},
 ): Promise<PlanRun> {
-  if (!scenario.plan)
-    throw new ScenarioError(scenario.source ?? scenario.name, [
-      "plan: missing: it lists the knobs the planner may vary (docs/scenario.md, 'plan')",
-    ]);
-  const vars = planVariables(scenario.plan);
+  const vars = planVariables(requirePlan(scenario));
   const runner = opts.runner ?? new InProcessSimRunner();
   // Every simulation started, asked for or speculative, by configuration.
   const runs = new Map<string, Promise<RunResult>>();
@@ -107,6 +103,15 @@ export async function runPlan(
   } finally {
     if (!opts.runner) await runner.close();
   }
+}
+
+/** The scenario's `plan` section; refuses a scenario without one (the planner would have nothing to vary). */
+export function requirePlan(scenario: Scenario): NonNullable<Scenario['plan']> {
+  if (!scenario.plan)
+    throw new ScenarioError(scenario.source ?? scenario.name, [
+      "plan: missing: it lists the knobs the planner may vary (docs/scenario.md, 'plan')",
+    ]);
+  return scenario.plan;
 }
 
 /** The plan as JSON: the SLO, the knobs, every trial and the recommendation (no full results). */

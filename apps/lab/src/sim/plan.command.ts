@@ -7,6 +7,7 @@ import {
   parseSlo,
   planJson,
   planReportHtml,
+  requirePlan,
   runPlan,
   type Trial,
   type TrialDetail,
@@ -35,6 +36,7 @@ export async function planCommand(o: PlanCommandOptions): Promise<number> {
   });
   const scenario =
     o.scale !== undefined ? withProportionalQueue(loaded, o.scale / loadScenario(o.scenario).scale) : loaded;
+  requirePlan(scenario);
   const model = o.model ? loadSimModel(o.model) : DEFAULT_SIM_MODEL;
   const started = performance.now();
   const base = o.out ?? `results/plan-${scenario.name}`;
