@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -39,6 +40,10 @@ describe('k6 festival script under the harness', () => {
   let timers: ReturnType<typeof wallClock>['timers'];
   let plan: K6Plan;
   let out: HarnessOutput;
+  /** A stand-in bank process: the admin calls the faults scenario makes to it. */
+  let bankServer: Server;
+  let bankUrl: string;
+  const bankCalls: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'k6-harness-'));
@@ -59,10 +64,16 @@ describe('k6 festival script under the harness', () => {
     const scenario = loadScenario('scenarios/load-smoke.yaml');
     // Short poll waits and many retries, so every path of the script runs in 60 iterations.
     // …and a time of day other than the one the switch started with, so setup must announce it.
+    const exported = k6Plan(scenario, { firstAfterMs: 45_000, everyMs: 90_000, maxPolls: 3 });
     plan = {
-      ...k6Plan(scenario, { firstAfterMs: 45_000, everyMs: 90_000, maxPolls: 3 }),
+      ...exported,
       retryShare: 0.3,
       startTimeOfDay: '08:00',
+      // …and a leader kill, against a switch that runs no Raft (nobody leads: the call fails).
+      faults: [
+        ...exported.faults,
+        { atSec: 50, kind: 'switch-leader-kill', action: 'set', target: 'switch-leader', body: null },
+      ],
     };
     writeFileSync(join(dir, 'plan.json'), JSON.stringify(plan));
 
@@ -85,6 +96,20 @@ describe('k6 festival script under the harness', () => {
     await switchApp.listen(0, '127.0.0.1');
     switchUrl = `http://127.0.0.1:${(switchApp.getHttpServer().address() as { port: number }).port}`;
 
+    bankServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bankCalls.push(`${req.method} ${req.url} ${body}`.trim());
+        res.writeHead(req.headers.authorization === `Bearer ${TOKEN}` ? 200 : 401, {
+          'content-type': 'application/json',
+        });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => bankServer.listen(0, '127.0.0.1', r));
+    bankUrl = `http://127.0.0.1:${(bankServer.address() as { port: number }).port}`;
+
     const sab = new SharedArrayBuffer(8 + (1 << 20));
     const flag = new Int32Array(sab, 0, 2);
     const bytes = new Uint8Array(sab, 8);
@@ -96,6 +121,7 @@ describe('k6 festival script under the harness', () => {
         UPI_ADMIN_TOKEN: TOKEN,
         RESULT: 'out/result.json',
         SWITCHES: `${switchUrl}/`,
+        BANKS: `HDFC=${bankUrl},KOTAK=${bankUrl}/`,
       },
       baseDir: dir,
       iterations: ITERATIONS,
@@ -137,6 +163,7 @@ describe('k6 festival script under the harness', () => {
   afterAll(async () => {
     await app?.close();
     await switchApp?.close();
+    await new Promise((r) => bankServer?.close(r));
     await system?.stop();
     timers?.clearAll();
     rmSync(dir, { recursive: true, force: true });
@@ -198,7 +225,7 @@ describe('k6 festival script under the harness', () => {
   });
 
   it('tells the switch in SWITCHES when the run started and at which time of day, before any payment', () => {
-    const puts = out.calls.filter((c) => c.method === 'PUT');
+    const puts = out.calls.filter((c) => c.method === 'PUT' && c.url.startsWith(switchUrl));
     expect(puts.map((c) => c.url)).toEqual([`${switchUrl}/admin/run-clock`]);
     expect(out.calls.indexOf(puts[0]!)).toBeLessThan(out.calls.findIndex((c) => c.method === 'POST'));
     expect(JSON.parse(puts[0]!.body!)).toEqual({ startedAt: expect.any(Number), startTimeOfDay: '08:00' });
@@ -206,6 +233,39 @@ describe('k6 festival script under the harness', () => {
     expect(out.checks.filter((c) => c.name === 'the switch took the run clock')).toEqual([
       expect.objectContaining({ ok: true }),
     ]);
+  });
+
+  it("injects the scenario's faults in time order, and clears what is left in teardown", () => {
+    const o = out.options as { scenarios: Record<string, { executor: string; exec?: string; vus?: number }> };
+    expect(o.scenarios.faults).toMatchObject({ executor: 'per-vu-iterations', exec: 'faults', vus: 1 });
+    // load-smoke.yaml: HDFC slow 15–25 s, KOTAK down 30–33 s, Paytm's payers throttled 40–45 s.
+    expect(bankCalls).toEqual([
+      'PUT /admin/banks/HDFC/fault {"kind":"slow","extraLatencyMs":250}',
+      'DELETE /admin/banks/HDFC/fault',
+      'PUT /admin/banks/KOTAK/fault {"kind":"down"}',
+      'DELETE /admin/banks/KOTAK/fault',
+      // teardown: nothing left set
+      'DELETE /admin/banks/HDFC/fault',
+      'DELETE /admin/banks/KOTAK/fault',
+    ]);
+    const throttle = out.calls.filter((c) => c.url.endsWith('/admin/throttle'));
+    expect(throttle.map((c) => `${c.method} ${c.body ?? ''}`.trim())).toEqual([
+      'PUT {"ratePerSec":2,"status":429,"handles":["paytm"]}',
+      'DELETE',
+      'DELETE',
+    ]);
+    for (const c of throttle) expect(c.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    // The PSP in TARGET took the throttle and gave it back before the payments.
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as {
+      extensions: { faultCalls: { ok: number; failed: number } };
+    };
+    expect(result.extensions.faultCalls).toEqual({ ok: 6, failed: 1 });
+    // The kill asked who leads and, with no leader, crashed nothing.
+    expect(
+      out.calls
+        .filter((c) => c.url.startsWith(switchUrl))
+        .map((c) => `${c.method} ${new URL(c.url).pathname}`),
+    ).toEqual(['PUT /admin/run-clock', 'GET /admin/raft']);
   });
 
   it('passes every check', () => {

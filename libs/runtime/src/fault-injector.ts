@@ -1,4 +1,11 @@
-import { bankFaultAt, latestInForce, type Fault, type ServiceFault } from '../../scenarios/src';
+import {
+  bankFaultAt,
+  bankFaultState,
+  latestInForce,
+  throttleBody,
+  type Fault,
+  type ServiceFault,
+} from '../../scenarios/src';
 import { adminCall, type AdminAnswer } from './live/admin-call';
 import type { SwitchReplicaView } from '../../switch/src/replication';
 import type { Topology } from '../../scenarios/src/topology';
@@ -77,13 +84,7 @@ export class FaultInjector {
   private async applyBank(f: Fault, on: boolean, now: Fault | null): Promise<void> {
     const host = this.t.banks.find((b) => b.banks.includes(f.bank));
     if (!host) return this.log(f.kind, f.bank, on, false, 'no bank process hosts it');
-    const body = !now
-      ? undefined
-      : now.kind === 'bank-down'
-        ? { kind: 'down' }
-        : now.kind === 'bank-unreachable'
-          ? { kind: 'unreachable' }
-          : { kind: 'slow', extraLatencyMs: now.extraLatencyMs };
+    const body = now ? bankFaultState(now) : undefined;
     const r = await this.call(
       body ? 'PUT' : 'DELETE',
       `${host.url}/admin/banks/${encodeURIComponent(f.bank)}/fault`,
@@ -140,21 +141,15 @@ export class FaultInjector {
   }
 
   private async throttle(f: ServiceFault, on: boolean, now: ServiceFault | null): Promise<void> {
-    const s = now?.spec;
-    const handles = s?.psp ? this.topology.psps.find((p) => p.id === s.psp)?.handles : undefined;
     // Each instance admits its share: the PSP as a whole admits ratePerSec (scaled).
-    const rate = ((s?.ratePerSec ?? 0) * this.scale) / this.t.pspUrls.length;
+    const body = now ? throttleBody(now.spec, this.topology, this.scale, this.t.pspUrls.length) : undefined;
     const back =
       !on && now
         ? `psp-throttle from ${now.atMs / 1000} s (${now.spec.psp ?? 'all'}) in force again`
         : undefined;
     await Promise.all(
       this.t.pspUrls.map(async (url) => {
-        const r = await this.call(
-          s ? 'PUT' : 'DELETE',
-          `${url}/admin/throttle`,
-          s ? { ratePerSec: rate, status: s.status ?? 429, ...(handles ? { handles } : {}) } : undefined,
-        );
+        const r = await this.call(body ? 'PUT' : 'DELETE', `${url}/admin/throttle`, body);
         const detail = [r.detail, back].filter((x) => x !== undefined).join('; ') || undefined;
         this.log('psp-throttle', `${f.spec.psp ?? 'all'}@${url}`, on, r.ok, detail);
       }),

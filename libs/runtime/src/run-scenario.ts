@@ -9,10 +9,10 @@ import {
 } from '../../domain/src';
 import { parseBreakerStrategy } from '../../resilience/src';
 import { TOPICS } from '../../transport/src/topics';
-import type { BankFault } from '../../bank/src';
 import {
   buildTopology,
   bankFaultAt,
+  bankFaultState,
   faultTimeline,
   TrafficGenerator,
   type Arrival,
@@ -285,7 +285,7 @@ function scheduleFaults(
     for (const at of [f.atMs, f.untilMs]) {
       timers.setTimer(at - elapsedMs, () => {
         const now = bankFaultAt(timeline, f.bank, at);
-        system.banks.setFault(f.bank, now ? bankFault(now) : null);
+        system.banks.setFault(f.bank, now ? bankFaultState(now) : null);
       });
     }
   }
@@ -328,17 +328,6 @@ function scheduleStatusStorm(
   };
   next();
   return state;
-}
-
-function bankFault(f: Fault): BankFault {
-  switch (f.kind) {
-    case 'bank-down':
-      return { kind: 'down' };
-    case 'bank-unreachable':
-      return { kind: 'unreachable' };
-    case 'bank-slow':
-      return { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
-  }
 }
 
 function round3(x: number): number {

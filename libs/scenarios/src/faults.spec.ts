@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { activeFaults, bankFaultAt, faultTimeline, loadScenario, parseScenario, type Fault } from '.';
+import {
+  activeFaults,
+  bankFaultAt,
+  buildTopology,
+  faultActions,
+  faultTimeline,
+  loadScenario,
+  parseScenario,
+  type Fault,
+} from '.';
 
 describe('faultTimeline', () => {
   it('converts to ms and sorts by start', () => {
@@ -72,5 +81,38 @@ describe('bankFaultAt: the fault a bank is under', () => {
     const b = f('bank-down', 'HDFC', 5, 7);
     expect(bankFaultAt([a, b], 'HDFC', 6000)).toBe(b);
     expect(bankFaultAt([a, b], 'HDFC', 7000)).toBe(a);
+  });
+});
+
+describe('faultActions: the calls a fault timeline makes', () => {
+  it('puts each bank state and throttle in time order, nesting overlaps; a kill has no restart', () => {
+    const base = loadScenario(join(__dirname, '../../../scenarios/smoke.yaml'));
+    const s = parseScenario(
+      JSON.stringify({
+        ...base,
+        scale: 0.5,
+        faults: [
+          { atSec: 10, durationSec: 50, kind: 'bank-slow', bank: 'HDFC', extraLatencyMs: 300 },
+          { atSec: 30, durationSec: 5, kind: 'bank-down', bank: 'HDFC' },
+          { atSec: 20, durationSec: 10, kind: 'psp-throttle', psp: 'PAYTM', ratePerSec: 100, status: 503 },
+          { atSec: 40, durationSec: 2, kind: 'switch-leader-kill' },
+        ],
+      }),
+      'json',
+    );
+    const calls = faultActions(s, buildTopology(s)).map(
+      (a) => `${a.atMs / 1000} ${a.action} ${a.kind} ${a.bank ?? a.target} ${JSON.stringify(a.body)}`,
+    );
+    const paytm = JSON.stringify(buildTopology(s).psps.find((p) => p.id === 'PAYTM')!.handles);
+    expect(calls).toEqual([
+      '10 set bank-slow HDFC {"kind":"slow","extraLatencyMs":300}',
+      `20 set psp-throttle psps {"ratePerSec":50,"status":503,"handles":${paytm}}`,
+      '30 clear psp-throttle psps null',
+      '30 set bank-down HDFC {"kind":"down"}',
+      // The outage ends inside the slow spell: slow again, not healthy.
+      '35 clear bank-down HDFC {"kind":"slow","extraLatencyMs":300}',
+      '40 set switch-leader-kill switch-leader null',
+      '60 clear bank-slow HDFC null',
+    ]);
   });
 });

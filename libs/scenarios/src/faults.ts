@@ -1,4 +1,5 @@
-import type { BankFaultKind, FaultSpec, Scenario } from './types';
+import type { Topology } from './topology';
+import type { BankFaultKind, FaultKind, FaultSpec, Scenario } from './types';
 
 /** A fault on the run's timeline, in milliseconds since the start. Active for atMs <= t < untilMs. */
 export interface Fault {
@@ -79,4 +80,115 @@ export function serviceFaultTimeline(s: Scenario): ServiceFault[] {
     .filter((f) => !isBankFault(f.kind))
     .map((f) => ({ spec: f, atMs: f.atSec * 1000, untilMs: (f.atSec + f.durationSec) * 1000 }))
     .sort((a, b) => a.atMs - b.atMs || a.spec.kind.localeCompare(b.spec.kind));
+}
+
+/** What a bank fault does to the bank: the body of `PUT /admin/banks/:id/fault`, `BankService.setFault`. */
+export type BankFaultState =
+  | { readonly kind: 'down' }
+  | { readonly kind: 'unreachable' }
+  | { readonly kind: 'slow'; readonly extraLatencyMs: number };
+
+export function bankFaultState(f: Fault): BankFaultState {
+  switch (f.kind) {
+    case 'bank-down':
+      return { kind: 'down' };
+    case 'bank-unreachable':
+      return { kind: 'unreachable' };
+    case 'bank-slow':
+      return { kind: 'slow', extraLatencyMs: f.extraLatencyMs };
+  }
+}
+
+/** The body of `PUT /admin/throttle` on each of `instances` PSP processes: the PSP as a whole admits the scaled rate. */
+export interface ThrottleBody {
+  readonly ratePerSec: number;
+  readonly status: 429 | 503;
+  readonly handles?: readonly string[];
+}
+
+export function throttleBody(
+  spec: FaultSpec,
+  topology: Topology,
+  scale: number,
+  instances = 1,
+): ThrottleBody {
+  const handles = spec.psp ? topology.psps.find((p) => p.id === spec.psp)?.handles : undefined;
+  return {
+    ratePerSec: ((spec.ratePerSec ?? 0) * scale) / instances,
+    status: spec.status ?? 429,
+    ...(handles ? { handles } : {}),
+  };
+}
+
+/** One call of a scenario's fault timeline, for a driver that makes them at their times (the k6 script). */
+export interface FaultAction {
+  readonly atMs: number;
+  /** The fault that starts (`set`) or ends (`clear`). */
+  readonly kind: FaultKind;
+  readonly action: 'set' | 'clear';
+  /** A bank's process, every PSP process (their throttle), or the switch replica that leads. */
+  readonly target: 'bank' | 'psps' | 'switch-leader';
+  readonly bank?: string;
+  /** What to put from then on (overlapping faults nest, `latestInForce`); null: clear it. A kill has none. */
+  readonly body: BankFaultState | ThrottleBody | null;
+}
+
+/**
+ * The calls a scenario's faults make, in time order: each bank fault's start and end put the bank's
+ * state then (`bankFaultAt`), each throttle's the PSPs' throttle then (unscaled into `instances`
+ * shares: the driver divides), each leader kill crashes the leader. A kill's restart is left out: a
+ * driver that cannot start processes leaves the replica down.
+ */
+export function faultActions(s: Scenario, topology: Topology): FaultAction[] {
+  const out: FaultAction[] = [];
+  const banks = faultTimeline(s);
+  for (const f of banks) {
+    for (const [action, atMs] of [
+      ['set', f.atMs],
+      ['clear', f.untilMs],
+    ] as const) {
+      const now = bankFaultAt(banks, f.bank, atMs);
+      out.push({
+        atMs,
+        kind: f.kind,
+        action,
+        target: 'bank',
+        bank: f.bank,
+        body: now ? bankFaultState(now) : null,
+      });
+    }
+  }
+  const services = serviceFaultTimeline(s);
+  const throttles = services.filter((f) => f.spec.kind === 'psp-throttle');
+  for (const f of throttles) {
+    for (const [action, atMs] of [
+      ['set', f.atMs],
+      ['clear', f.untilMs],
+    ] as const) {
+      const now = latestInForce(throttles, atMs);
+      out.push({
+        atMs,
+        kind: 'psp-throttle',
+        action,
+        target: 'psps',
+        body: now ? throttleBody(now.spec, topology, s.scale) : null,
+      });
+    }
+  }
+  for (const f of services.filter((x) => x.spec.kind === 'switch-leader-kill'))
+    out.push({
+      atMs: f.atMs,
+      kind: 'switch-leader-kill',
+      action: 'set',
+      target: 'switch-leader',
+      body: null,
+    });
+  // Stable: at one instant, clears before sets, in timeline order otherwise.
+  return out
+    .map((a, i) => ({ a, i }))
+    .sort(
+      (x, y) =>
+        x.a.atMs - y.a.atMs || (x.a.action === y.a.action ? 0 : x.a.action === 'clear' ? -1 : 1) || x.i - y.i,
+    )
+    .map((x) => x.a);
 }

@@ -18,6 +18,12 @@ export {
   latestInForce,
   serviceFaultTimeline,
   isBankFault,
+  bankFaultState,
+  throttleBody,
+  faultActions,
+  type BankFaultState,
+  type ThrottleBody,
+  type FaultAction,
   type Fault,
   type ServiceFault,
 } from './faults';

@@ -46,6 +46,20 @@ export interface K6Plan {
   readonly pspWaitMs: number;
   /** Status polls of a 202 (NPCI's limits by default). */
   readonly statusPoll: { readonly firstAfterMs: number; readonly everyMs: number; readonly maxPolls: number };
+  /**
+   * The scenario's faults as the calls they make, in time order (`faultActions`: overlapping ones
+   * nest, a throttle's rate is the PSP's whole scaled rate, a leader kill is not followed by a
+   * restart). The script's `faults` scenario makes them when it has the targets (BANKS, SWITCHES).
+   */
+  readonly faults: readonly {
+    readonly atSec: number;
+    readonly kind: string;
+    readonly action: 'set' | 'clear';
+    readonly target: 'bank' | 'psps' | 'switch-leader';
+    readonly bank?: string;
+    /** PUT this (null: DELETE; a leader kill has none). */
+    readonly body: Readonly<Record<string, unknown>> | null;
+  }[];
   /** The scenario's thresholds as written (conditions such as ">=0.99"). */
   readonly thresholds: {
     readonly overall?: Readonly<Record<string, string>>;

@@ -1,5 +1,6 @@
 import { CATEGORIES, CLASS_INFO } from '../../domain/src';
 import { curveSegments } from './curve';
+import { faultActions } from './faults';
 import type { K6Plan } from './k6-plan-types';
 import { buildTopology } from './topology';
 import type { Scenario } from './types';
@@ -63,6 +64,14 @@ export function k6Plan(
     startTimeOfDay: s.traffic.startTimeOfDay,
     pspWaitMs: s.topology.switch.pspWaitMs,
     statusPoll,
+    faults: faultActions(s, topo).map((a) => ({
+      atSec: a.atMs / 1000,
+      kind: a.kind,
+      action: a.action,
+      target: a.target,
+      ...(a.bank !== undefined ? { bank: a.bank } : {}),
+      body: a.body ? { ...a.body } : null,
+    })),
     thresholds: JSON.parse(JSON.stringify(s.thresholds ?? {})) as K6Plan['thresholds'],
   };
 }

@@ -10,7 +10,11 @@
  * Environment: PLAN (plan file, default plan.json), TARGET (PSP base URL), UPI_ADMIN_TOKEN (reads the
  * ledger before and after, for the money check), RESULT (result file, default result.json),
  * SWITCHES (comma-separated switch replica base URLs: with the token, setup tells each when the run
- * started and at which time of day, as `upi-lab run --live` does).
+ * started and at which time of day, as `upi-lab run --live` does), BANKS (`BANK=URL,…`: the bank
+ * processes, as `upi-lab stack status` lists them) and PSPS (every PSP process, default TARGET):
+ * with the token, the scenario's faults are injected at their times (a `faults` scenario of one
+ * VU), and what is still in force is cleared in teardown. A killed switch leader stays down: k6
+ * cannot start processes (`upi-lab stack start switch-N`, or `upi-lab load`, which does).
  */
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
@@ -21,6 +25,9 @@ import { RESPONSE_CODES } from '../../../libs/domain/src/codes';
 import type { K6Plan } from '../../../libs/scenarios/src/k6-plan-types';
 import { buildResult, k6Thresholds, type SetupData } from './result';
 
+// k6 provides console (its logs); @types/k6 leaves it to the DOM lib, which a k6 script has not.
+declare const console: { warn(...args: unknown[]): void };
+
 const plan = JSON.parse(open(__ENV.PLAN || 'plan.json')) as K6Plan;
 const BASE = (__ENV.TARGET || 'http://127.0.0.1:18080').replace(/\/+$/, '');
 const TOKEN = __ENV.UPI_ADMIN_TOKEN || '';
@@ -29,6 +36,20 @@ const SWITCHES = (__ENV.SWITCHES || '')
   .split(',')
   .map((u) => u.trim().replace(/\/+$/, ''))
   .filter((u) => u.length > 0);
+/** `BANK=URL` pairs: where each bank's admin API answers. */
+const BANKS = new Map(
+  (__ENV.BANKS || '')
+    .split(',')
+    .map((x) => x.trim().split('='))
+    .filter((kv) => kv.length === 2 && kv[0]!.length > 0 && kv[1]!.length > 0)
+    .map(([bank, url]) => [bank!.trim(), url!.trim().replace(/\/+$/, '')] as const),
+);
+const PSPS = (__ENV.PSPS || BASE)
+  .split(',')
+  .map((u) => u.trim().replace(/\/+$/, ''))
+  .filter((u) => u.length > 0);
+/** The scenario's faults are injected only with the admin token (the admin routes need it). */
+const FAULTS = TOKEN !== '' && plan.faults.length > 0;
 const CLASSES = plan.categories.map((c) => c.category);
 const FINAL = ['SUCCESS', 'DECLINED', 'DEEMED'];
 
@@ -42,6 +63,17 @@ export const options: Options = {
       maxVUs: plan.arrival.maxVUs,
       stages: plan.arrival.stages.map((s) => ({ target: s.target, duration: s.duration })),
     },
+    ...(FAULTS
+      ? {
+          faults: {
+            executor: 'per-vu-iterations',
+            vus: 1,
+            iterations: 1,
+            exec: 'faults',
+            maxDuration: `${Math.ceil(plan.durationSec) + 30}s`,
+          },
+        }
+      : {}),
   },
   thresholds: k6Thresholds(plan),
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(50)', 'p(95)', 'p(99)', 'count'],
@@ -68,6 +100,10 @@ const retriesSent = new Counter('client_retries');
 const moneyOpening = new Gauge('money_opening_paise');
 const moneyClosing = new Gauge('money_closing_paise');
 const moneyHeld = new Gauge('money_held_paise');
+const faultCallsOk = new Counter('fault_calls_ok');
+const faultCallsFailed = new Counter('fault_calls_failed');
+/** The faults scenario's one iteration, taken out of the arrivals in the result. */
+const faultIterations = new Counter('fault_iterations');
 
 interface Answer {
   readonly status?: string;
@@ -104,6 +140,83 @@ function announceRunClock(): void {
     });
     check(r, { 'the switch took the run clock': (x) => x.status === 200 });
   }
+}
+
+type FaultCall = (typeof plan.faults)[number];
+
+// No content type without a body: Fastify refuses an empty JSON body (a DELETE's) with 400.
+const adminParams = (name: string, json = false) => ({
+  headers: { authorization: `Bearer ${TOKEN}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+  tags: { name },
+});
+const is2xx = (status: number) => status >= 200 && status < 300;
+
+/** PUT the body, or DELETE without one. */
+function putOrDelete(url: string, body: Readonly<Record<string, unknown>> | null, name: string): boolean {
+  const r = body
+    ? http.put(url, JSON.stringify(body), adminParams(`PUT ${name}`, true))
+    : http.request('DELETE', url, null, adminParams(`DELETE ${name}`));
+  return is2xx(r.status);
+}
+
+/** The replica that says it leads in the highest term is crashed (POST /admin/crash). */
+function crashLeader(): boolean {
+  let leader: { url: string; term: number } | null = null;
+  for (const url of SWITCHES) {
+    const r = http.get(`${url}/admin/raft`, adminParams('GET /admin/raft'));
+    if (r.status !== 200) continue;
+    const v = r.json() as { role?: string; term?: number };
+    if (v.role === 'leader' && (leader === null || (v.term ?? 0) > leader.term))
+      leader = { url, term: v.term ?? 0 };
+  }
+  if (!leader) return false;
+  const r = http.post(`${leader.url}/admin/crash`, null, adminParams('POST /admin/crash'));
+  // The crashing process may close the connection before answering.
+  return is2xx(r.status) || r.status === 0;
+}
+
+function faultCall(a: FaultCall): boolean {
+  if (a.target === 'bank') {
+    const url = BANKS.get(a.bank ?? '');
+    return (
+      url !== undefined &&
+      putOrDelete(`${url}/admin/banks/${encodeURIComponent(a.bank!)}/fault`, a.body, '/admin/banks/:id/fault')
+    );
+  }
+  if (a.target === 'psps') {
+    // Each PSP process admits its share: the PSP as a whole admits the plan's rate.
+    const body = a.body ? { ...a.body, ratePerSec: Number(a.body.ratePerSec) / PSPS.length } : null;
+    return PSPS.map((u) => putOrDelete(`${u}/admin/throttle`, body, '/admin/throttle')).every((ok) => ok);
+  }
+  return crashLeader();
+}
+
+/** The `faults` scenario: the plan's fault calls at their times (it starts with the festival scenario). */
+export function faults(): void {
+  faultIterations.add(1);
+  const t0 = Date.now();
+  for (const a of plan.faults) {
+    const waitMs = a.atSec * 1000 - (Date.now() - t0);
+    if (waitMs > 0) sleep(waitMs / 1000);
+    const ok = faultCall(a);
+    (ok ? faultCallsOk : faultCallsFailed).add(1, { kind: a.kind, action: a.action });
+    if (!ok) console.warn(`fault ${a.action} ${a.kind}${a.bank ? ` on ${a.bank}` : ''} failed`);
+  }
+}
+
+/** A run leaves the stack as it found it: bank faults and throttles still set are cleared. */
+function clearFaults(): void {
+  if (!FAULTS) return;
+  const banks = new Set(plan.faults.filter((a) => a.target === 'bank').map((a) => a.bank!));
+  for (const bank of banks) {
+    const url = BANKS.get(bank);
+    if (url)
+      putOrDelete(`${url}/admin/banks/${encodeURIComponent(bank)}/fault`, null, '/admin/banks/:id/fault');
+  }
+  if (plan.faults.some((a) => a.target === 'psps'))
+    for (const u of PSPS) putOrDelete(`${u}/admin/throttle`, null, '/admin/throttle');
+  if (plan.faults.some((a) => a.target === 'switch-leader'))
+    console.warn('a switch replica the run crashed stays down: upi-lab stack start switch-N');
 }
 
 export function setup(): SetupData {
@@ -235,6 +348,7 @@ export default function (data: SetupData): void {
 }
 
 export function teardown(): void {
+  clearFaults();
   // In-flight holds are released a little after the last answer: wait for them, 60 s at most.
   for (let i = 0; i < 60; i++) {
     const s = ledgerSummary();

@@ -106,7 +106,8 @@ export function buildResult(plan: K6Plan, data: K6SummaryData, target: string) {
       deadlineMs: c.deadlineMs,
       withinDeadlineShare: null,
     };
-  const iterations = Math.round(v('iterations', 'count'));
+  // The faults scenario's iteration is not an arrival.
+  const iterations = Math.round(v('iterations', 'count')) - Math.round(v('fault_iterations', 'count'));
   const dropped = Math.round(v('dropped_iterations', 'count'));
   const durationSec = r3(data.state.testRunDurationMs / 1000);
 
@@ -173,6 +174,10 @@ export function buildResult(plan: K6Plan, data: K6SummaryData, target: string) {
       droppedArrivals: dropped,
       statusPolls: Math.round(v('status_polls', 'count')),
       clientRetries: Math.round(v('client_retries', 'count')),
+      faultCalls: {
+        ok: Math.round(v('fault_calls_ok', 'count')),
+        failed: Math.round(v('fault_calls_failed', 'count')),
+      },
       failedRequests: status('FAILED'),
       thresholds,
       verdict: failed.length ? 'thresholds failed' : 'pass',

@@ -103,6 +103,8 @@ export interface K6Runtime {
   /** handleSummary's `data`, with thresholds evaluated. */
   summary(thresholds: Record<string, string[]>, durationMs: number): unknown;
   setIteration(n: number): void;
+  /** One iteration of another scenario (k6 counts every scenario's in `iterations`). */
+  countIteration(): void;
 }
 
 export function createK6Runtime(o: {
@@ -225,6 +227,7 @@ export function createK6Runtime(o: {
       iteration = n;
       store.add('iterations', 'counter', 1);
     },
+    countIteration: () => store.add('iterations', 'counter', 1),
     summary: (thresholds, durationMs) => {
       const metrics: Record<string, unknown> = {};
       for (const [name, m] of store.samples) {

@@ -56,7 +56,7 @@ vm.runInContext(input.code, vm.createContext({ ...rt.globals, module, exports: m
   filename: 'k6-script.js',
 });
 const script = module.exports as {
-  options: { thresholds?: Record<string, string[]> };
+  options: { thresholds?: Record<string, string[]>; scenarios?: Record<string, { exec?: string }> };
   setup?: () => unknown;
   default: (data: unknown) => void;
   teardown?: (data: unknown) => void;
@@ -65,6 +65,15 @@ const script = module.exports as {
 
 const t0 = Date.now();
 const data = script.setup?.();
+// Scenarios besides the default one (the faults scenario: one VU, one iteration), before the
+// arrivals here; k6 runs them side by side.
+for (const s of Object.values(script.options.scenarios ?? {})) {
+  if (!s.exec) continue;
+  const fn = (script as unknown as Record<string, (d: unknown) => void>)[s.exec];
+  if (typeof fn !== 'function') throw new Error(`harness: scenario exec ${s.exec} is not exported`);
+  rt.countIteration();
+  fn(data);
+}
 for (let i = 0; i < input.iterations; i++) {
   rt.setIteration(i);
   script.default(data);
