@@ -305,6 +305,52 @@ describe('FaultInjector', () => {
     await psp.close();
   });
 
+  it('at the end, overlapping throttles still in force are lifted, and a restart under way is waited for', async () => {
+    const psp = await service(() => [200, {}]);
+    const leader = await service(raft('leader', 4));
+    const t = (atSec: number, untilSec: number, kind = 'psp-throttle'): ServiceFault => ({
+      spec: { atSec, durationSec: untilSec - atSec, kind, ratePerSec: 100 } as ServiceFault['spec'],
+      atMs: atSec * 1000,
+      untilMs: untilSec * 1000,
+    });
+    const outer = t(10, 100);
+    const inner = t(20, 90);
+    const kill = t(5, 8, 'switch-leader-kill');
+    let restartDone = false;
+    let finishRestart = () => {};
+    const inj = new FaultInjector(
+      {
+        pspUrls: [psp.url],
+        switchUrls: [leader.url],
+        banks: [],
+        restartSwitch: () =>
+          new Promise<void>((r) => {
+            finishRestart = () => {
+              restartDone = true;
+              r();
+            };
+          }),
+      },
+      topology,
+      1,
+      () => 0,
+      { services: [kill, outer, inner] },
+    );
+    await inj.service(kill, true);
+    const restarting = inj.service(kill, false); // under way when the run ends
+    await inj.service(outer, true);
+    await inj.service(inner, true);
+    const ended = inj.clearInForce();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(restartDone).toBe(false);
+    expect(psp.seen.map((x) => x.method)).toEqual(['PUT', 'PUT']); // nothing cleared before the restart
+    finishRestart();
+    await Promise.all([ended, restarting]);
+    // Both throttles lifted, not the outer one put back.
+    expect(psp.seen.map((x) => x.method)).toEqual(['PUT', 'PUT', 'DELETE', 'DELETE']);
+    await Promise.all([psp.close(), leader.close()]);
+  });
+
   it('a refused call (401) is logged as failed, not thrown', async () => {
     const bank = await service(() => [401, { error: { code: 'UNAUTHORIZED' } }]);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -53,6 +53,8 @@ export class FaultInjector {
   private readonly inForce = new Set<Fault | ServiceFault>();
   /** The replica each leader-kill fault crashed, to start again when it clears. */
   private readonly killed = new Map<ServiceFault, string>();
+  /** Calls under way (a replica's restart takes seconds): the end of a run waits for them. */
+  private readonly underway = new Set<Promise<void>>();
 
   constructor(
     private readonly t: FaultTargets,
@@ -78,7 +80,9 @@ export class FaultInjector {
    */
   async bank(f: Fault, on: boolean): Promise<void> {
     if (!this.track(f, on)) return;
-    await this.applyBank(f, on, bankFaultAt(withFault(this.bankFaults, f), f.bank, on ? f.atMs : f.untilMs));
+    await this.running(
+      this.applyBank(f, on, bankFaultAt(withFault(this.bankFaults, f), f.bank, on ? f.atMs : f.untilMs)),
+    );
   }
 
   private async applyBank(f: Fault, on: boolean, now: Fault | null): Promise<void> {
@@ -102,7 +106,7 @@ export class FaultInjector {
 
   async service(f: ServiceFault, on: boolean): Promise<void> {
     if (!this.track(f, on)) return;
-    return on ? this.serviceOn(f) : this.serviceOff(f);
+    await this.running(on ? this.serviceOn(f) : this.serviceOff(f));
   }
 
   private async serviceOn(f: ServiceFault): Promise<void> {
@@ -119,11 +123,22 @@ export class FaultInjector {
     this.log(kind, '-', false, false, 'this driver does not know the fault kind');
   }
 
-  /** Clears every fault still in force (the end of a run), each as its own clear would. */
+  /**
+   * The end of a run: waits for the calls under way, then clears every fault still in force — a
+   * bank's fault and the PSPs' throttle lifted, a crashed replica started again.
+   */
   async clearInForce(): Promise<void> {
+    await Promise.allSettled([...this.underway]);
     const left = [...this.inForce];
     this.inForce.clear();
-    await Promise.all(left.map((f) => ('spec' in f ? this.serviceOff(f) : this.applyBank(f, false, null))));
+    await Promise.all(
+      left.map((f) => ('spec' in f ? this.serviceOff(f, true) : this.applyBank(f, false, null))),
+    );
+  }
+
+  private running(p: Promise<void>): Promise<void> {
+    this.underway.add(p);
+    return p.finally(() => this.underway.delete(p));
   }
 
   /** False for a clear of a fault that is not in force (never set, or cleared already): nothing to undo. */
