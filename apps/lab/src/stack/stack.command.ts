@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { intOf } from '../cli-args';
 import {
+  k6Env,
   stackDown,
   stackKill,
   stackKillSwitchLeader,
@@ -79,6 +80,7 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
         console.log(
           `  ${c.name.padEnd(9)} ${c.up ? 'up  ' : 'down'}  ${c.url}${c.pid ? `  pid ${c.pid}` : ''}`,
         );
+      if (state) console.log(`  k6 env    ${k6Env(state.components)}`);
       if (state && components.some((c) => !c.up && c.name !== 'kafka' && c.name !== 'redis'))
         process.exitCode = 3;
     });

@@ -438,6 +438,28 @@ async function restartCrashedSwitch(url: string): Promise<void> {
   if ((await stackStart(c.name)).length === 0) throw new Error(`${c.name} is still running: not restarted`);
 }
 
+/**
+ * The k6 script's target variables for this stack (README, "k6"): the PSPs, the switch replicas and
+ * where each bank answers, so a k6 run announces the run clock and injects the scenario's faults.
+ */
+export function k6Env(components: readonly ComponentState[]): string {
+  const urls = (app: ComponentState['app']) =>
+    components
+      .filter((c) => c.app === app)
+      .map((c) => c.url)
+      .join(',');
+  const banks = components.flatMap((c) =>
+    c.app === 'bank' ? (c.banks ?? []).map((b) => `${b}=${c.url}`) : [],
+  );
+  const psps = urls('psp');
+  return [
+    `TARGET=${psps.split(',')[0] ?? ''}`,
+    `PSPS=${psps}`,
+    `SWITCHES=${urls('switch')}`,
+    `BANKS=${banks.join(',')}`,
+  ].join(' ');
+}
+
 export function describe(state: StackState): string {
   const lines = [`stack up: run ${state.runId}, scenario ${state.scenario}`];
   lines.push(
@@ -450,6 +472,7 @@ export function describe(state: StackState): string {
     lines.push(
       `  ${c.name.padEnd(9)} ${c.url}  pid ${c.pid}${c.banks ? `  banks ${c.banks.join(',')}` : ''}`,
     );
+  lines.push(`  k6 env    ${k6Env(state.components)}`);
   lines.push(`  logs      ${join(stackDir(state.root), 'logs')}`);
   lines.push(`  state     ${statePath(state.root)}`);
   return lines.join('\n');
