@@ -6,7 +6,7 @@ import { loadScenario, type RunResult } from '../../../libs/scenarios/src';
 import { runLive, type LiveRunOptions } from '../../../libs/runtime/src/run-live';
 import { infra, sleep } from '../src/stack/processes';
 import { liveTargets, repoRoot, stackDown, stackUp } from '../src/stack/stack';
-import type { StackState } from '../src/stack/stack-state';
+import type { ComponentState, StackState } from '../src/stack/stack-state';
 
 // Shared by the live integration tests: build once, a private stack folder, the invariant checks.
 
@@ -145,4 +145,24 @@ export function summarise(label: string, r: RunResult, extra = ''): string {
     `DEEMED ${s.DEEMED}, PENDING ${s.PENDING}, rejected ${String(r.extensions?.rejected)}, ` +
     `drained at ${String(r.extensions?.drainedAtSec)} s${extra ? `, ${extra}` : ''}`
   );
+}
+
+/** Every switch replica reads the run's clock (`GET /admin/run-clock`), a restarted one from the Raft log. */
+export async function expectRunClockOnEvery(
+  switches: readonly ComponentState[],
+  adminToken: string | undefined,
+  result: RunResult,
+): Promise<void> {
+  const runClock = result.extensions!.runClock as { startedAtMs: number; startTimeOfDay: string };
+  for (const c of switches) {
+    const r = await fetch(`${c.url}/admin/run-clock`, {
+      headers: { authorization: `Bearer ${adminToken ?? ''}` },
+    });
+    const v = (await r.json()) as { startedAt: number; startTimeOfDay: string };
+    expect({ replica: c.name, startedAt: v.startedAt, startTimeOfDay: v.startTimeOfDay }).toEqual({
+      replica: c.name,
+      startedAt: runClock.startedAtMs,
+      startTimeOfDay: runClock.startTimeOfDay,
+    });
+  }
 }

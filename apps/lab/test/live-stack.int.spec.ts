@@ -7,6 +7,7 @@ import { runLive } from '../../../libs/runtime/src/run-live';
 import { alive } from '../src/stack/processes';
 import type { FaultEvent } from '../../../libs/runtime/src/fault-injector';
 import { liveTargets, repoRoot, stackDown, stackStatus, stackUp } from '../src/stack/stack';
+import { expectRunClockOnEvery } from './live-harness';
 import { readState, type StackState } from '../src/stack/stack-state';
 
 // The live stack end to end: real Kafka and Redis, each service its own process (from dist/).
@@ -98,18 +99,8 @@ test("a run's faults end with it: the crashed leader starts again and reads the 
   for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
   const now = readState(root)!.components.filter((c) => c.app === 'switch');
   expect(now.filter((c) => c.pid !== pidsBefore.get(c.name))).toHaveLength(1);
-  const runClock = result.extensions!.runClock as { startedAtMs: number; startTimeOfDay: string };
-  for (const c of now) {
-    const r = await fetch(`${c.url}/admin/run-clock`, {
-      headers: { authorization: `Bearer ${state.adminToken ?? ''}` },
-    });
-    const v = (await r.json()) as { startedAt: number; startTimeOfDay: string };
-    expect({ replica: c.name, startedAt: v.startedAt, startTimeOfDay: v.startTimeOfDay }).toEqual({
-      replica: c.name,
-      startedAt: runClock.startedAtMs,
-      startTimeOfDay: '08:00',
-    });
-  }
+  expect((result.extensions!.runClock as { startTimeOfDay: string }).startTimeOfDay).toBe('08:00');
+  await expectRunClockOnEvery(now, state.adminToken, result);
   expect(result.completed).toBe(result.offered);
   for (const inv of result.invariants)
     expect({ name: inv.name, ok: inv.ok, detail: inv.detail }).toMatchObject({ ok: true });

@@ -12,7 +12,14 @@ import {
   switchRaftViews,
 } from '../src/stack/stack';
 import type { StackState } from '../src/stack/stack-state';
-import { expectInvariants, root, smoke, stackDown, upSmokeStack } from './live-harness';
+import {
+  expectInvariants,
+  expectRunClockOnEvery,
+  root,
+  smoke,
+  stackDown,
+  upSmokeStack,
+} from './live-harness';
 
 // Three live switch replicas (TCP Raft, log files), the smoke load, and `kill -9` of the leader
 // three times during the load (each killed replica restarted 1.5 s later). Measured for each kill:
@@ -140,23 +147,13 @@ describe('switch on Raft in the live stack: kill -9 of the leader under load', (
 
     // The run's clock went through the Raft log: the replicas restarted after the announcement read
     // the run's time of day too, not one counted from their own start.
-    const runClock = result.extensions!.runClock as {
-      startedAtMs: number;
-      startTimeOfDay: string;
-      switches: { replicated?: boolean }[];
-    };
+    const runClock = result.extensions!.runClock as { switches: { replicated?: boolean }[] };
     expect(runClock.switches.filter((x) => x.replicated)).toHaveLength(1);
-    for (const c of state.components.filter((x) => x.app === 'switch')) {
-      const r = await fetch(`${c.url}/admin/run-clock`, {
-        headers: { authorization: `Bearer ${state.adminToken ?? ''}` },
-      });
-      const v = (await r.json()) as { startedAt: number; startTimeOfDay: string };
-      expect({ replica: c.name, startedAt: v.startedAt, startTimeOfDay: v.startTimeOfDay }).toEqual({
-        replica: c.name,
-        startedAt: runClock.startedAtMs,
-        startTimeOfDay: runClock.startTimeOfDay,
-      });
-    }
+    await expectRunClockOnEvery(
+      state.components.filter((x) => x.app === 'switch'),
+      state.adminToken,
+      result,
+    );
 
     const out = join(root, 'results');
     mkdirSync(out, { recursive: true });

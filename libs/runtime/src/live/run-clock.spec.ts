@@ -30,21 +30,22 @@ async function replica() {
   return { url, state, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/** The run clock (08:00, started at 1) announced to the replicas, polling every 50 ms. */
+const announce = (rs: { url: string }[], commitWaitMs: number) =>
+  announceRunClock(
+    rs.map((r) => r.url),
+    'tok',
+    1,
+    '08:00',
+    { commitWaitMs, pollMs: 50 },
+  );
+
 describe('announceRunClock', () => {
   it('with no leader to commit it, waits for one and tells it again', async () => {
     const rs = [await replica(), await replica(), await replica()];
     // An election under way: replica 2 leads a moment after the announcement.
     setTimeout(() => (rs[1]!.state.leader = true), 150);
-    const answers = await announceRunClock(
-      rs.map((r) => r.url),
-      'tok',
-      1,
-      '08:00',
-      {
-        commitWaitMs: 3000,
-        pollMs: 50,
-      },
-    );
+    const answers = await announce(rs, 3000);
     expect(answers.map((a) => a.replicated)).toEqual([false, true, false]);
     expect(rs.map((r) => r.state.puts)).toEqual([1, 2, 1]);
     await Promise.all(rs.map((r) => r.close()));
@@ -53,16 +54,7 @@ describe('announceRunClock', () => {
   it('stops waiting after commitWaitMs when no leader comes, and says so', async () => {
     const rs = [await replica(), await replica()];
     const t0 = Date.now();
-    const answers = await announceRunClock(
-      rs.map((r) => r.url),
-      'tok',
-      1,
-      '08:00',
-      {
-        commitWaitMs: 300,
-        pollMs: 50,
-      },
-    );
+    const answers = await announce(rs, 300);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(answers.every((a) => a.ok && a.replicated === false)).toBe(true);
     expect(rs.every((r) => r.state.gets > 0 && r.state.puts === 1)).toBe(true);
