@@ -55,6 +55,8 @@ export class FaultInjector {
   private readonly killed = new Map<ServiceFault, string>();
   /** Calls under way (a replica's restart takes seconds): the end of a run waits for them. */
   private readonly underway = new Set<Promise<void>>();
+  private readonly bankFaults: readonly Fault[];
+  private readonly throttles: readonly ServiceFault[];
 
   constructor(
     private readonly t: FaultTargets,
@@ -70,9 +72,6 @@ export class FaultInjector {
     this.bankFaults = timeline.banks ?? [];
     this.throttles = (timeline.services ?? []).filter((f) => f.spec.kind === 'psp-throttle');
   }
-
-  private readonly bankFaults: readonly Fault[];
-  private readonly throttles: readonly ServiceFault[];
 
   /**
    * A bank fault of the timeline starts or ends: the bank takes the fault in force at that instant
