@@ -18,7 +18,7 @@ import type { TxnEntry } from '../../switch/src/txn-registry';
 import { ArrivalGate, mergeGateStats } from './arrival-gate';
 import { wallClock } from './clocks';
 import { FaultInjector } from './fault-injector';
-import { announceRunClock } from './live/run-clock';
+import { announceRunClock, untilCommitted } from './live/run-clock';
 import { checkAgainstTopology } from './system-invariants';
 import { runKeys } from './live/env';
 import { RunRecorder } from './run-recorder';
@@ -268,13 +268,17 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   );
   // The switch processes started before this run: their gate must read the run's time of day.
   const switchUrls = t.switchUrls?.length ? t.switchUrls : [t.switchUrl];
-  const runClock = await announceRunClock(switchUrls, t.adminToken, t0, scenario.traffic.startTimeOfDay);
-  for (const a of runClock.filter((x) => !x.ok))
+  const announcement = {
+    switchUrls,
+    adminToken: t.adminToken,
+    startedAt: t0,
+    startTimeOfDay: scenario.traffic.startTimeOfDay,
+  };
+  const told = await announceRunClock(announcement);
+  for (const a of told.filter((x) => !x.ok))
     console.warn(`run clock not set on ${a.url} (${a.detail ?? ''}): its gate keeps its own time of day`);
-  if (switchUrls.length > 1 && !runClock.some((x) => x.replicated))
-    console.warn(
-      'run clock not in the Raft log (no leader committed it): a switch replica restarted during the run counts from its own start',
-    );
+  // Committed to the Raft log beside the load when no leader could at once: arrivals do not wait.
+  const committed = untilCommitted(announcement, told);
   const cpu0 = process.cpuUsage();
   const driver = driveArrivals(traffic, timers, rel, (a) => {
     opts.onArrival?.(a);
@@ -338,6 +342,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions): Promise
   timers.clearAll();
   // A fault that outlasts the run (or a run cut short) is undone: the next run gets the stack as it was.
   await injector.clearInForce();
+  const runClock = await committed;
+  if (switchUrls.length > 1 && !runClock.some((x) => x.replicated))
+    console.warn(
+      'run clock not in the Raft log (no leader committed it): a switch replica restarted during the run counted from its own start',
+    );
   await Promise.all(psps.map((p) => p.pool.close()));
 
   // Settlement reaches clearing after the switch is done: read back until consistent, or 10 s.

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { announceRunClock } from './run-clock';
+import { announceRunClock, untilCommitted } from './run-clock';
 
 /** A stand-in switch replica: commits the run clock only while it leads. */
 async function replica() {
@@ -30,17 +30,13 @@ async function replica() {
   return { url, state, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** The run clock (08:00, started at 1) announced to the replicas, polling every 50 ms. */
-const announce = (rs: { url: string }[], commitWaitMs: number) =>
-  announceRunClock(
-    rs.map((r) => r.url),
-    'tok',
-    1,
-    '08:00',
-    { commitWaitMs, pollMs: 50 },
-  );
+/** The run clock (08:00, started at 1) announced to the replicas, then committed, polling every 50 ms. */
+async function announce(rs: { url: string }[], commitWaitMs: number) {
+  const a = { switchUrls: rs.map((r) => r.url), adminToken: 'tok', startedAt: 1, startTimeOfDay: '08:00' };
+  return untilCommitted(a, await announceRunClock(a), { commitWaitMs, pollMs: 50 });
+}
 
-describe('announceRunClock', () => {
+describe('announceRunClock, then untilCommitted', () => {
   it('with no leader to commit it, waits for one and tells it again', async () => {
     const rs = [await replica(), await replica(), await replica()];
     // An election under way: replica 2 leads a moment after the announcement.
@@ -64,15 +60,9 @@ describe('announceRunClock', () => {
   it('does not wait when a leader committed it at once, nor for a single switch', async () => {
     const rs = [await replica(), await replica()];
     rs[0]!.state.leader = true;
-    await announceRunClock(
-      rs.map((r) => r.url),
-      'tok',
-      1,
-      '08:00',
-      { commitWaitMs: 60_000 },
-    );
+    await announce(rs, 60_000);
     const one = await replica();
-    await announceRunClock([one.url], 'tok', 1, '08:00', { commitWaitMs: 60_000 });
+    await announce([one], 60_000);
     expect([...rs, one].map((r) => r.state.gets)).toEqual([0, 0, 0]);
     await Promise.all([...rs, one].map((r) => r.close()));
   });
