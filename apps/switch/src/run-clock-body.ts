@@ -1,4 +1,4 @@
-import { DAY_MS, parseTimeOfDay } from '../../../libs/scheduling/src';
+import { DAY_MS, isTimeOfDay } from '../../../libs/scheduling/src';
 import type { TimeOfDayOrigin } from '../../../libs/switch/src';
 import { ApiHttpError } from '../../psp/src/api-error';
 
@@ -29,19 +29,11 @@ export function parseRunClockBody(body: unknown, now: number, current: string): 
       'startedAt',
     );
   const tod = b.startTimeOfDay ?? current;
-  if (typeof tod !== 'string' || !validTimeOfDay(tod))
+  if (!isTimeOfDay(tod))
     throw bad(
       'INVALID_TIME_OF_DAY',
       'startTimeOfDay must be HH:MM or HH:MM:SS (00:00 to 23:59:59)',
       'startTimeOfDay',
     );
   return { clockOrigin: at, startTimeOfDay: tod };
-}
-
-function validTimeOfDay(x: string): boolean {
-  try {
-    return parseTimeOfDay(x) < DAY_MS;
-  } catch {
-    return false;
-  }
 }

@@ -135,8 +135,8 @@ export interface FaultAction {
 
 /**
  * The calls a scenario's faults make, in time order: each bank fault's start and end put the bank's
- * state then (`bankFaultAt`), each throttle's the PSPs' throttle then (unscaled into `instances`
- * shares: the driver divides), each leader kill crashes the leader. A kill's restart is left out: a
+ * state then (`bankFaultAt`), each throttle's the PSPs' throttle then (the whole PSP's scaled rate:
+ * the driver divides it between its PSP processes), each leader kill crashes the leader. A kill's restart is left out: a
  * driver that cannot start processes leaves the replica down.
  */
 export function faultActions(s: Scenario, topology: Topology): FaultAction[] {

@@ -14,6 +14,15 @@ export function parseTimeOfDay(x: string | number): number {
   return ms;
 }
 
+/** True for a start of day 'HH:MM' or 'HH:MM:SS' from 00:00 to 23:59:59 (not '24:00', which only ends a window). */
+export function isTimeOfDay(x: unknown): x is string {
+  try {
+    return typeof x === 'string' && parseTimeOfDay(x) < DAY_MS;
+  } catch {
+    return false;
+  }
+}
+
 /** Maps the run clock to a time of day: the run started at `startTimeOfDay` when the clock read `clockOrigin`. */
 export class RunClockDay {
   private readonly startTod: number;

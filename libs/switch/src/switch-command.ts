@@ -5,7 +5,7 @@ import {
   type ReqPay,
   type ResponseCode,
 } from '../../domain/src';
-import { DAY_MS, parseTimeOfDay } from '../../scheduling/src/time-of-day';
+import { isTimeOfDay } from '../../scheduling/src/time-of-day';
 import type { Decision, DecisionRecord, OutcomeStatus, Resolution } from '../../twopc/src';
 import type { TimeOfDayOrigin } from './switch-strategies';
 
@@ -163,14 +163,9 @@ export function decodeSwitchCommand(data: string): SwitchCommand {
 /** A run clock as the log and snapshots carry it: [clockOrigin, 'HH:MM[:SS]']. */
 export function decodeRunClock(t: readonly unknown[]): TimeOfDayOrigin {
   const tod = t[1];
-  let ok = false;
-  try {
-    ok = typeof tod === 'string' && parseTimeOfDay(tod) < DAY_MS;
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new BadSwitchCommand(`runClock time of day must be HH:MM[:SS], got ${String(tod)}`);
-  return { clockOrigin: num(t[0], 'runClock origin'), startTimeOfDay: tod as string };
+  if (!isTimeOfDay(tod))
+    throw new BadSwitchCommand(`runClock time of day must be HH:MM[:SS], got ${String(tod)}`);
+  return { clockOrigin: num(t[0], 'runClock origin'), startTimeOfDay: tod };
 }
 
 function decodeReqPay(t: readonly unknown[]): ReqPay {
