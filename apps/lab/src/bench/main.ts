@@ -17,6 +17,7 @@ import { bodyPool, loadPoint, startServer, type HttpPoint } from './http';
 import { runInproc } from './inproc';
 import { LIVE_LIMITS, runLiveBench } from './live';
 import { batchTable, httpTable, inprocTable, seriesOf, type InprocSeries } from './report';
+import { cliErrorText } from '../cli-error';
 
 /** The foundation issue's aims. */
 const AIM = { inprocTps: 20_000, httpTps: 3_000, httpP99Ms: 50 } as const;
@@ -244,6 +245,6 @@ program
   .parseAsync(process.argv)
   .then(() => main(program.opts<BenchOptions>()))
   .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(cliErrorText(err));
     process.exitCode = 2;
   });

@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { createSimRunner, DEFAULT_SIM_MODEL, parseSlo, planJson, runPlan } from '../../../../libs/sim/src';
 import { positive, positiveInt } from '../cli-args';
+import { cliErrorText } from '../cli-error';
 
 interface Options {
   scenario: string;
@@ -107,6 +108,6 @@ new Command()
   .parseAsync(process.argv)
   .then((cmd) => main(cmd.opts<Options>()))
   .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(cliErrorText(err));
     process.exitCode = 2;
   });

@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { simulate } from '../../../../libs/sim/src';
 import { positive } from '../cli-args';
+import { cliErrorText } from '../cli-error';
 
 const AIM_PAYMENTS_PER_WALL_SEC = 50_000;
 
@@ -195,6 +196,6 @@ new Command()
   .parseAsync(process.argv)
   .then((cmd) => main(cmd.opts<Options>()))
   .catch((err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    console.error(cliErrorText(err));
     process.exitCode = 2;
   });
