@@ -26,4 +26,6 @@ module.exports = {
   // Integration tests (real Kafka/Redis) opt in via their own config; see jest.integration.config.js.
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.int\\.spec\\.ts$'],
   testTimeout: 60000,
+  // The default output, then each failure again in brief at the very end (CI shows a log's tail).
+  reporters: ['default', '<rootDir>/test/failure-digest.js'],
 };
