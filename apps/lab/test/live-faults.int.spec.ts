@@ -23,7 +23,7 @@ import {
 
 /*
  * The live-mode faults (issue 3), each injected mid-run while the smoke scenario's load flows, on a
- * fresh stack (fresh run id: its own ledger, clearing journal and consumer groups, so each run's
+ * fresh stack (fresh run id: its own ledger, clearing journal and Kafka topics, so each run's
  * invariants cover that run only). Kafka and Redis are this file's own instances on their own ports:
  * the broker and Redis restarts must not disturb any other stack on the host.
  */
@@ -33,7 +33,7 @@ const LOAD_SEC = 14;
 const INJECT_AT_SEC = 5;
 /** The broker test's load: long enough to see the system recover after the broker's ~15 s outage. */
 const BROKER_LOAD_SEC = 40;
-const BASE_PORT = 38080;
+const BASE_PORT = 21080;
 useInfraPorts(9392, 6392);
 
 let started = { kafka: false, redis: false };
@@ -46,7 +46,7 @@ beforeAll(() => {
 });
 
 afterEach(async () => {
-  if (state) await stackDown(quiet); // even when a test failed
+  await stackDown(quiet); // even when a test failed, or its stack failed to start
   state = null;
 });
 

@@ -76,8 +76,11 @@ export function smoke(durationSec: number) {
 }
 
 /**
- * A fresh stack (fresh run id: its own ledger, journal and consumer groups) on the smoke scenario,
- * with its state and logs in a fresh folder (so a test reads only its own processes' logs).
+ * A fresh stack (fresh run id: its own ledger, journal and topics) on the smoke scenario, with its
+ * state and logs in a fresh folder (so a test reads only its own processes' logs).
+ *
+ * Keep `basePort` (and the ports after it) below 32768: Linux gives 32768–60999 to outgoing
+ * connections, and a service listening there can find its port taken by one (seen in CI: EADDRINUSE).
  */
 export function upSmokeStack(basePort: number, switchReplicas?: number): Promise<StackState> {
   privateStackDir();

@@ -30,7 +30,7 @@ import { useInfraPorts } from './live-harness';
  */
 jest.setTimeout(180_000);
 
-const BASE_PORT = 48080;
+const BASE_PORT = 22080;
 const LOAD_SEC = 14;
 const KILL_AT_SEC = 6;
 useInfraPorts(9592, 6592);
@@ -56,7 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (state) await stackDown(quiet);
+  await stackDown(quiet); // also after a start that failed half-way (no state returned)
   if (started.kafka) infraOk(KAFKA_SH, 'stop');
   if (started.redis) infraOk(REDIS_SH, 'stop');
 });
@@ -88,13 +88,13 @@ async function registrySize(): Promise<number> {
 test('stack up --psp-processes 2: psp-1 and psp-2 on consecutive ports, the others moved up', async () => {
   const names = state!.components.map((c) => `${c.name}:${c.port}`).sort();
   expect(names).toEqual(
-    ['psp-1:48080', 'psp-2:48081', 'switch:48082', 'clearing:48083', 'bank-1:48091'].sort(),
+    ['psp-1:22080', 'psp-2:22081', 'switch:22082', 'clearing:22083', 'bank-1:22091'].sort(),
   );
   expect(component('psp-1').env.UPI_INSTANCE).toBe('psp-1');
   expect(component('psp-2').env.UPI_INSTANCE).toBe('psp-2');
   const status = await stackStatus();
   for (const c of status.components) expect({ name: c.name, up: c.up }).toEqual({ name: c.name, up: true });
-  expect(liveTargets(state!).pspUrls).toEqual(['http://127.0.0.1:48080', 'http://127.0.0.1:48081']);
+  expect(liveTargets(state!).pspUrls).toEqual(['http://127.0.0.1:22080', 'http://127.0.0.1:22081']);
 });
 
 test('the same key and body on psp-1 then psp-2: one payment, one ReqPay; another body: 409 on either', async () => {

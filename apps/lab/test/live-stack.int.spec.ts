@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  if (state) await stackDown(quiet); // even when a test failed
+  await stackDown(quiet); // even when a test failed, or its stack failed to start
 });
 
 test('stack up, a live smoke run keeps every invariant, stack down leaves nothing behind', async () => {
@@ -67,7 +67,7 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
 });
 
 test("a run's faults end with it: the crashed leader starts again and reads the run's clock; a fault outlasting the run is cleared", async () => {
-  if (state) await stackDown(quiet); // the first test's stack, had it failed before taking it down
+  await stackDown(quiet); // the first test's stack, had it failed before taking it down
   state = await stackUp({ scenario: join(root, 'scenarios/smoke.yaml'), basePort: 28180, log: quiet });
   const smoke = loadScenario(join(root, 'scenarios/smoke.yaml'), { durationSec: 8 });
   const scenario = {

@@ -64,7 +64,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (state) await stackDown(quiet);
+  await stackDown(quiet); // also after a start that failed half-way (no state returned)
   if (started.kafka) infraOk(KAFKA_SH, 'stop');
   if (started.redis) infraOk(REDIS_SH, 'stop');
 });

@@ -37,8 +37,8 @@ import {
  */
 jest.setTimeout(240_000);
 
-const BASE_PORT = 58080;
-const PROM_PORT = 59090;
+const BASE_PORT = 24080;
+const PROM_PORT = 24990;
 const DASHBOARDS = join(root, 'infra/grafana/dashboards');
 const promState = mkdtempSync(join(tmpdir(), 'upi-prom-'));
 // Read at each call: the stack's private folder (UPI_STACK_DIR) is set in beforeAll.
@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (promStarted) prom('stop');
-  if (state) await stackDown(quiet);
+  await stackDown(quiet); // also after a start that failed half-way (no state returned)
   if (started.kafka) infraOk(KAFKA_SH, 'stop');
   if (started.redis) infraOk(REDIS_SH, 'stop');
 });

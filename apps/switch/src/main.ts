@@ -33,13 +33,16 @@ runProcess('switch', async () => {
   const kafka = await startProcessBus(cfg, 'switch', instance, registerKafkaLag(metrics.registry));
   // A standby replica creates (finds) the topics it will publish to as leader now, so a takeover's
   // first bank requests and settlement entries do not wait for admin round trips.
+  const bus = new RunScopedBus(kafka, cfg.runId);
   if (cfg.replica)
-    await kafka.ensureTopics([TOPICS.settlement, ...topology.banks.map((b) => TOPICS.bankReq(b.id))]);
+    await kafka.ensureTopics(
+      [TOPICS.settlement, ...topology.banks.map((b) => TOPICS.bankReq(b.id))].map((t) => bus.topic(t)),
+    );
   const raft = await startRaft(cfg, timers);
   // Registered on one node too (upi_raft_status_available 0), so the dashboards' series always exist.
   registerRaftMetrics(metrics.registry, () => raft?.host.status() ?? null);
   const service = new SwitchService({
-    bus: new RunScopedBus(kafka, cfg.runId),
+    bus,
     timers,
     ...switchParts(scenario, topology, timers, resilienceMetrics(metrics.registry)),
     observer: switchMetricsObserver(metrics),

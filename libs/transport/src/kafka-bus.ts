@@ -106,6 +106,11 @@ interface Sub {
   generation: number;
   /** Partitions known to have a committed offset for this group. */
   readonly positioned: Set<number>;
+  /**
+   * Where `positionAtEnd` started a partition, until a batch at or past it arrives: kafkajs can still
+   * fetch from below it (see onBatch), and what lies below was published before the group existed.
+   */
+  readonly startAt: Map<number, bigint>;
   readonly commits: SerialBatcher<{ partition: number; offset: string }>;
   commitFn: EachBatchPayload['commitOffsetsIfNecessary'] | null;
   /** Resolves the `subscribe` waiting for the first join. */
@@ -514,6 +519,7 @@ export class KafkaBus implements Bus {
       stopping: null,
       generation: 0,
       positioned: new Set(),
+      startAt: new Map(),
       commits: new SerialBatcher((items) => this.commit(sub, items), this.commitLingerMs),
       commitFn: null,
       joined: () => undefined,
@@ -667,13 +673,13 @@ export class KafkaBus implements Bus {
         );
         if (missing.length > 0) {
           const ends = await this.adminOp(() => this.admin.fetchTopicOffsets(sub.topic));
-          await sub.consumer.commitOffsets(
-            missing.map((p) => ({
-              topic: sub.topic,
-              partition: p,
-              offset: ends.find((o) => o.partition === p)!.high,
-            })),
-          );
+          const at = missing.map((p) => ({
+            topic: sub.topic,
+            partition: p,
+            offset: ends.find((o) => o.partition === p)!.high,
+          }));
+          await sub.consumer.commitOffsets(at);
+          for (const a of at) sub.startAt.set(a.partition, BigInt(a.offset));
         }
         for (const p of partitions) sub.positioned.add(p);
         sub.consumer.resume([{ topic: sub.topic, partitions }]);
@@ -691,8 +697,21 @@ export class KafkaBus implements Bus {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     this.onConsumerLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
+    // kafkajs resolves a partition without a committed offset to the earliest one on its own, and
+    // when that lookup is in flight as positionAtEnd commits the end, its answer overwrites the
+    // commit in kafkajs' memory: the group then reads messages from before it existed. They are
+    // passed over, and a batch wholly below the start is not committed (the commit stays at the end).
+    const floor = sub.startAt.get(batch.partition);
+    if (floor !== undefined) {
+      if (BigInt(batch.lastOffset()) < floor) {
+        payload.resolveOffset(batch.lastOffset());
+        return;
+      }
+      sub.startAt.delete(batch.partition);
+    }
     const envs: Envelope[] = [];
     for (const m of batch.messages) {
+      if (floor !== undefined && BigInt(m.offset) < floor) continue;
       try {
         envs.push(decodeMessage(batch.topic, m));
       } catch (err) {

@@ -5,9 +5,9 @@
  * Every run uses its own topic/group prefix and deletes what it created afterwards.
  */
 import { Socket } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { BusClosedError, type Envelope } from '../src/bus';
-import { KafkaBus, type KafkaBusOptions } from '../src/kafka-bus';
+import { KafkaBus, kafkaGroupId, type KafkaBusOptions } from '../src/kafka-bus';
 import type { KafkaLogLine } from '../src/kafka-log';
 import { busContract } from './bus.contract';
 
@@ -127,6 +127,38 @@ describe('KafkaBus specifics', () => {
     await sleep(100);
     expect(first).toEqual([1]);
     expect(second).toEqual([2, 3]);
+  });
+
+  it('a new group never reads what came before it, even when kafkajs positions it at the beginning', async () => {
+    // kafkajs resolves an uncommitted partition to its earliest offset by itself, and that answer can
+    // overwrite the end position the bus commits for a new group (a race seen in CI: a new run's banks
+    // replayed an older run's requests). The seek to 0 puts the consumer where that race leaves it.
+    const b = bus();
+    const topic = fresh('before');
+    const group = fresh('g');
+    const old = Array.from({ length: 20 }, (_, n) => ({ key: `k${n}`, value: n }));
+    await b.publish(topic, old);
+    const admin = (b as unknown as { admin: Admin }).admin;
+    const ends = await admin.fetchTopicOffsets(topic);
+    const got: number[] = [];
+    await b.subscribe<number>(topic, group, async (batch) => {
+      for (const e of batch) got.push(e.value);
+    });
+    const sub = [...(b as unknown as { subs: Set<{ topic: string; consumer: Consumer }> }).subs].find(
+      (x) => x.topic === topic,
+    )!;
+    for (const e of ends) sub.consumer.seek({ topic, partition: e.partition, offset: '0' });
+    await sleep(500); // the consumer fetches from 0
+    await b.publish(topic, [{ key: 'k0', value: 100 }]);
+    await until(() => got.includes(100));
+    await sleep(200);
+    expect(got).toEqual([100]);
+    // Nothing committed below the end it started at, so another member would not replay them either.
+    const [committed] = await admin.fetchOffsets({ groupId: kafkaGroupId(group, topic), topics: [topic] });
+    for (const e of ends)
+      expect(
+        BigInt(committed!.partitions.find((p) => p.partition === e.partition)!.offset),
+      ).toBeGreaterThanOrEqual(BigInt(e.high));
   });
 
   it('scopes a group to its topic: one group name on two topics, two members, gets both topics', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { runLive, type LiveTargets } from '../../../../libs/runtime/src/run-live';
+import { isRunTopic } from '../../../../libs/runtime/src/live/run-scoped-bus';
 import { loadScenario, type RunResult, type Scenario } from '../../../../libs/scenarios/src';
 import { liveTargets, repoRoot, stackStatus } from '../stack/stack';
 import { readState } from '../stack/stack-state';
@@ -196,13 +197,16 @@ function cpuShare(a: Map<string, number>, b: Map<string, number>, ms: number): R
 /** Total lag (end offset − committed) of each consumer group of the run, reply groups included. */
 async function groupLags(admin: ReturnType<Kafka['admin']>, t: LiveTargets): Promise<Record<string, number>> {
   const { groups } = await admin.listGroups();
+  // A reply group is named as its topic; any other is `<group>@<topic>` (kafkaGroupId).
   const ours = groups
-    .map((g) => g.groupId)
-    .filter((g) => g.startsWith(`${t.runId}.`) || g.startsWith(`_reply.${t.runId}-`));
+    .map(({ groupId }) => ({
+      groupId,
+      topic: groupId.startsWith('_reply.') ? groupId : groupId.slice(groupId.indexOf('@') + 1),
+    }))
+    .filter(({ topic }) => isRunTopic(t.runId, topic));
   const out: Record<string, number> = {};
   await Promise.all(
-    ours.map(async (groupId) => {
-      const topic = groupId.startsWith('_reply.') ? groupId : groupId.slice(groupId.indexOf('@') + 1);
+    ours.map(async ({ groupId, topic }) => {
       const [committed, ends] = await Promise.all([
         admin.fetchOffsets({ groupId, topics: [topic] }),
         admin.fetchTopicOffsets(topic),

@@ -45,7 +45,7 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
       intOf('switch-replicas', [1, 3, 5]),
       3,
     )
-    .option('--run-id <id>', 'namespace of Redis keys and Kafka groups (default: fresh)')
+    .option('--run-id <id>', 'namespace of Redis keys and Kafka topics (default: fresh)')
     .action(
       async (o: {
         scenario: string;

@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { loadScenario } from '../../../../libs/scenarios/src';
 import { buildTopology } from '../../../../libs/scenarios/src/topology';
 import type { LiveTargets } from '../../../../libs/runtime/src/run-live';
+import { deleteRunTopics } from '../../../../libs/runtime/src/live/kafka';
+import { isRunId, RUN_ID_RULE } from '../../../../libs/runtime/src/live/env';
 import { infra, isOurs, sleep, spawnDetached, stopPid, waitHealthy } from './processes';
 import {
   readState,
@@ -140,6 +142,7 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
     throw new InputError(`--psp-processes must be an integer from 1 to 16, got ${pspCount}`);
   const layout = stackPorts(o.basePort ?? 18080, pspCount, n);
   const runId = o.runId ?? `r${Date.now().toString(36)}`;
+  if (!isRunId(runId)) throw new InputError(`--run-id must be ${RUN_ID_RULE}, got "${runId}"`);
   const dir = stackDir(root);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const healthMs = o.healthTimeoutMs ?? 60_000;
@@ -249,6 +252,18 @@ export async function stackDown(log: (l: string) => void = console.log): Promise
     }),
   );
   const env = infraEnvOf(state);
+  // The run's topics go with it (a broker that outlives stacks would collect them); a broker that
+  // is not up has nothing to delete now, and the next run's topics carry their own run id anyway.
+  if (infra(root, KAFKA, 'status', env).code === 0) {
+    try {
+      const deleted = await deleteRunTopics(state.infra.kafka.brokers.split(','), state.runId);
+      log(`deleted ${deleted.length} Kafka topics of run ${state.runId}`);
+    } catch (err) {
+      log(
+        `Kafka topics of run ${state.runId} not deleted: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
   if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop', env).out);
   if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop', env).out);
   rmSync(statePath(root), { force: true });

@@ -20,7 +20,7 @@ export interface CommonLiveConfig {
   readonly redisUrl: string;
   /** UPI_SCENARIO: the scenario file every process builds the same topology from. */
   readonly scenarioFile: string;
-  /** UPI_RUN_ID: namespaces Redis keys and Kafka consumer groups. */
+  /** UPI_RUN_ID: namespaces Redis keys and Kafka topics. */
   readonly runId: string;
   /** PORT: HTTP port of this process (health, metrics, its API). */
   readonly port: number;
@@ -39,6 +39,11 @@ export const DEFAULTS = {
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const RUN_ID = /^[A-Za-z0-9_-]{1,40}$/;
+/** What a run id may be: it names Redis keys and Kafka topics (`<runId>.<topic>`), so no dots. */
+export const RUN_ID_RULE = '1-40 characters of [A-Za-z0-9_-]';
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
 
 export function readCommon(env: Env, defaultPort: number): CommonLiveConfig {
   const brokers = (env.KAFKA_BROKERS ?? DEFAULTS.brokers)
@@ -57,8 +62,7 @@ export function readCommon(env: Env, defaultPort: number): CommonLiveConfig {
   if (!scenarioFile) throw new ConfigError('UPI_SCENARIO is required: the scenario file (YAML or JSON)');
 
   const runId = env.UPI_RUN_ID ?? DEFAULTS.runId;
-  if (!RUN_ID.test(runId))
-    throw new ConfigError(`UPI_RUN_ID must be 1-40 characters of [A-Za-z0-9_-], got "${runId}"`);
+  if (!isRunId(runId)) throw new ConfigError(`UPI_RUN_ID must be ${RUN_ID_RULE}, got "${runId}"`);
 
   return {
     brokers,

@@ -1,4 +1,6 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../../transport/src/kafka-bus';
+import { isRunTopic } from './run-scoped-bus';
 import type { CommonLiveConfig } from './env';
 
 /** One live process's connection to the broker, started, with the settings every process shares. */
@@ -23,4 +25,26 @@ export async function startProcessBus(
   });
   await kafka.start();
   return kafka;
+}
+
+/**
+ * Deletes a run's topics from the broker (`isRunTopic`: its own and its processes' reply topics), so
+ * a broker that outlives many stacks does not collect them. Returns the names deleted.
+ */
+export async function deleteRunTopics(brokers: readonly string[], runId: string): Promise<string[]> {
+  const admin = new Kafka({
+    brokers: [...brokers],
+    clientId: 'upi-lab',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 2 },
+  }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => isRunTopic(runId, t));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+    return topics;
+  } finally {
+    await admin.disconnect();
+  }
 }

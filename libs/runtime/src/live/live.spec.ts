@@ -94,6 +94,7 @@ describe('JournaledSettlementBus', () => {
     const clock = virtualClock();
     const bus = new InMemoryBus({ timers: clock.timers });
     const redis = new FakeJournalRedis();
+    const run = new RunScopedBus(bus, 'r1'); // the switch's side of the run
     const start = async () => {
       const c = new ClearingService({
         bus: new JournaledSettlementBus(new RunScopedBus(bus, 'r1'), redis, 'j'),
@@ -104,7 +105,7 @@ describe('JournaledSettlementBus', () => {
       return c;
     };
     const first = await start();
-    await bus.publish(TOPICS.settlement, [
+    await run.publish(TOPICS.settlement, [
       { key: 'T1', value: entry('T1', 500) },
       { key: 'T2', value: entry('T2', 300) },
     ]);
@@ -115,7 +116,7 @@ describe('JournaledSettlementBus', () => {
     // Restart: the journal is replayed; T2 is then redelivered (at-least-once) and T3 is new.
     const second = await start();
     expect(second.totals()).toEqual({ SBI: -800, HDFC: 800 });
-    await bus.publish(TOPICS.settlement, [
+    await run.publish(TOPICS.settlement, [
       { key: 'T2', value: entry('T2', 300) },
       { key: 'T3', value: entry('T3', 100) },
     ]);
