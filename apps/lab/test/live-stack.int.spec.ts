@@ -7,7 +7,7 @@ import { runLive } from '../../../libs/runtime/src/run-live';
 import { alive } from '../src/stack/processes';
 import type { FaultEvent } from '../../../libs/runtime/src/fault-injector';
 import { liveTargets, repoRoot, stackDown, stackStatus, stackUp } from '../src/stack/stack';
-import { expectRunClockOnEvery } from './live-harness';
+import { expectInvariants, expectRunClockOnEvery } from './live-harness';
 import { readState, type StackState } from '../src/stack/stack-state';
 
 // The live stack end to end: real Kafka and Redis, each service its own process (from dist/).
@@ -40,8 +40,7 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
   expect(result.offered).toBeGreaterThan(100);
   expect(result.completed).toBe(result.offered);
   expect(result.outcomes.byStatus.SUCCESS).toBeGreaterThan(result.completed * 0.5);
-  for (const inv of result.invariants)
-    expect({ name: inv.name, ok: inv.ok, detail: inv.detail }).toMatchObject({ ok: true });
+  expectInvariants(result);
   expect(result.money.openingPaise).toBeGreaterThan(0);
   expect(result.settlement.sum).toBe(0);
   expect(Object.keys(result.settlement.netPositions).length).toBeGreaterThan(1);
@@ -103,6 +102,5 @@ test("a run's faults end with it: the crashed leader starts again and reads the 
   expect((result.extensions!.runClock as { startTimeOfDay: string }).startTimeOfDay).toBe('08:00');
   await expectRunClockOnEvery(now, state.adminToken, result);
   expect(result.completed).toBe(result.offered);
-  for (const inv of result.invariants)
-    expect({ name: inv.name, ok: inv.ok, detail: inv.detail }).toMatchObject({ ok: true });
+  expectInvariants(result);
 });
