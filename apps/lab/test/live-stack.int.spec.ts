@@ -9,6 +9,8 @@ import type { FaultEvent } from '../../../libs/runtime/src/fault-injector';
 import { liveTargets, repoRoot, stackDown, stackStatus, stackUp } from '../src/stack/stack';
 import { expectInvariants, expectRunClockOnEvery } from './live-harness';
 import { readState, type StackState } from '../src/stack/stack-state';
+import { connectOrExplain } from '../../../libs/ledger/test/redis-connection';
+import { deleteRunKeys, runKeyPages } from '../../../libs/runtime/src/live/redis';
 
 // The live stack end to end: real Kafka and Redis, each service its own process (from dist/).
 jest.setTimeout(240_000);
@@ -26,6 +28,18 @@ beforeAll(() => {
 afterAll(async () => {
   await stackDown(quiet); // even when a test failed, or its stack failed to start
 });
+
+/** How many keys of the run are in the stack's Redis (ledger, idempotency answers, clearing journal). */
+async function runKeyCount(s: StackState): Promise<number> {
+  const redis = await connectOrExplain(s.infra.redis.url);
+  try {
+    let n = 0;
+    for await (const page of runKeyPages(redis, s.runId)) n += page.length;
+    return n;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 test('stack up, a live smoke run keeps every invariant, stack down leaves nothing behind', async () => {
   state = await stackUp({ scenario: join(root, 'scenarios/smoke.yaml'), basePort: 28080, log: quiet });
@@ -56,6 +70,8 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
 
   const pids = state.components.map((c) => c.pid!);
   const started = state.infra;
+  const ran = state;
+  expect(await runKeyCount(ran)).toBeGreaterThan(result.offered);
   await stackDown(quiet);
   state = null;
   for (const pid of pids) expect({ pid, alive: alive(pid) }).toEqual({ pid, alive: false });
@@ -63,6 +79,8 @@ test('stack up, a live smoke run keeps every invariant, stack down leaves nothin
   expect(after.state).toBeNull();
   if (started.kafka.startedByStack) expect(after.components.find((c) => c.name === 'kafka')!.up).toBe(false);
   if (started.redis.startedByStack) expect(after.components.find((c) => c.name === 'redis')!.up).toBe(false);
+  // A Redis that outlives the stack (CI's) keeps none of the run's payments.
+  else expect(await runKeyCount(ran)).toBe(0);
 });
 
 test("a run's faults end with it: the crashed leader starts again and reads the run's clock; a fault outlasting the run is cleared", async () => {
@@ -103,4 +121,15 @@ test("a run's faults end with it: the crashed leader starts again and reads the 
   await expectRunClockOnEvery(now, state.adminToken, result);
   expect(result.completed).toBe(result.offered);
   expectInvariants(result);
+
+  // `stack down --keep-data` leaves the run's payments to look at.
+  const ran = state;
+  const keys = await runKeyCount(ran);
+  expect(keys).toBeGreaterThan(result.offered);
+  await stackDown(quiet, { keepData: true });
+  state = null;
+  if (!ran.infra.redis.startedByStack) {
+    expect(await runKeyCount(ran)).toBe(keys);
+    expect(await deleteRunKeys(ran.infra.redis.url, ran.runId)).toBe(keys); // the test's own cleanup
+  }
 });

@@ -67,8 +67,11 @@ export function addStackCommands(program: Command, int: (name: string) => (v: st
     );
   stack
     .command('down')
-    .description('stop exactly what `up` started (Kafka and Redis only if it started them)')
-    .action(async () => stackDown());
+    .description(
+      "stop exactly what `up` started (Kafka and Redis only if it started them); the run's Kafka topics and Redis keys are deleted",
+    )
+    .option('--keep-data', "keep the run's Kafka topics and Redis keys (to look at them after)")
+    .action(async (o: { keepData?: boolean }) => stackDown(console.log, { keepData: o.keepData === true }));
   stack
     .command('status')
     .description('each component up or down, with address and pid')

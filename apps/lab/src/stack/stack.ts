@@ -7,6 +7,7 @@ import { loadScenario } from '../../../../libs/scenarios/src';
 import { buildTopology } from '../../../../libs/scenarios/src/topology';
 import type { LiveTargets } from '../../../../libs/runtime/src/run-live';
 import { deleteRunTopics } from '../../../../libs/runtime/src/live/kafka';
+import { deleteRunKeys } from '../../../../libs/runtime/src/live/redis';
 import { isRunId, RUN_ID_RULE } from '../../../../libs/runtime/src/live/env';
 import { infra, isOurs, sleep, spawnDetached, stopPid, waitHealthy } from './processes';
 import {
@@ -233,8 +234,20 @@ export async function stackUp(o: StackUpOptions): Promise<StackState> {
   return state;
 }
 
-/** `upi-lab stack down`: stops exactly what `up` started, services first, then Kafka and Redis if `up` started them. */
-export async function stackDown(log: (l: string) => void = console.log): Promise<void> {
+export interface StackDownOptions {
+  /** Leave the run's Kafka topics and Redis keys in place (to look at them after). Default false. */
+  readonly keepData?: boolean;
+}
+
+/**
+ * `upi-lab stack down`: stops exactly what `up` started, services first, then Kafka and Redis if `up`
+ * started them. The run's topics and Redis keys go with it unless `keepData`: a broker and a Redis
+ * that outlive many stacks would otherwise collect every run's messages and payments.
+ */
+export async function stackDown(
+  log: (l: string) => void = console.log,
+  opts: StackDownOptions = {},
+): Promise<void> {
   const root = repoRoot();
   const state = readState(root);
   if (!state) {
@@ -252,21 +265,41 @@ export async function stackDown(log: (l: string) => void = console.log): Promise
     }),
   );
   const env = infraEnvOf(state);
-  // The run's topics go with it (a broker that outlives stacks would collect them); a broker that
-  // is not up has nothing to delete now, and the next run's topics carry their own run id anyway.
+  if (opts.keepData) log(`kept run ${state.runId}'s Kafka topics and Redis keys`);
+  else await deleteRunData(root, state, env, log);
+  if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop', env).out);
+  if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop', env).out);
+  rmSync(statePath(root), { force: true });
+}
+
+/**
+ * Deletes the run's topics and Redis keys. A broker or Redis that is not up has nothing to delete
+ * now (the next run's names carry their own run id anyway); a failure is told, not thrown, so the
+ * stack still comes down.
+ */
+async function deleteRunData(
+  root: string,
+  state: StackState,
+  env: Record<string, string>,
+  log: (l: string) => void,
+): Promise<void> {
+  const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
   if (infra(root, KAFKA, 'status', env).code === 0) {
     try {
       const deleted = await deleteRunTopics(state.infra.kafka.brokers.split(','), state.runId);
       log(`deleted ${deleted.length} Kafka topics of run ${state.runId}`);
     } catch (err) {
-      log(
-        `Kafka topics of run ${state.runId} not deleted: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      log(`Kafka topics of run ${state.runId} not deleted: ${why(err)}`);
     }
   }
-  if (state.infra.kafka.startedByStack) log(infra(root, KAFKA, 'stop', env).out);
-  if (state.infra.redis.startedByStack) log(infra(root, REDIS, 'stop', env).out);
-  rmSync(statePath(root), { force: true });
+  if (infra(root, REDIS, 'status', env).code === 0) {
+    try {
+      const deleted = await deleteRunKeys(state.infra.redis.url, state.runId);
+      log(`deleted ${deleted} Redis keys of run ${state.runId}`);
+    } catch (err) {
+      log(`Redis keys of run ${state.runId} not deleted: ${why(err)}`);
+    }
+  }
 }
 
 export interface ComponentStatus {
