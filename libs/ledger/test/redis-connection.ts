@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '../src/redis-connection';
 import { DEFAULT_REDIS_URL } from '../src/redis-ledger';
 
 /** The Redis the integration tests use: REDIS_URL, default the project's instance on 6390. */
@@ -9,27 +10,14 @@ export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
  * never skip: a missing Redis is a failure, reported clearly.
  */
 export async function connectOrExplain(url = REDIS_URL): Promise<Redis> {
-  const redis = new Redis(url, {
-    enableAutoPipelining: true,
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  // The socket error (e.g. ECONNREFUSED) says more than the rejection ("Connection is closed").
-  let cause: Error | undefined;
-  redis.on('error', (e: Error) => (cause ??= e));
   try {
-    await redis.connect();
-    await redis.ping();
+    // connectRedis also keeps later failures (a restart in the durability test) from crashing jest
+    // with an unhandled 'error' event.
+    return await connectRedis(url, { enableAutoPipelining: true, connectTimeout: 2_000 });
   } catch (e) {
-    redis.disconnect();
     throw new Error(
-      `Redis is not reachable at ${url} (${(cause ?? (e as Error)).message}). ` +
+      `Redis is not reachable (${(e as Error).message}). ` +
         'Start it with `infra/redis/redis.sh install && infra/redis/redis.sh start`, or set REDIS_URL.',
     );
   }
-  // The error listener above also keeps later failures (a restart in the durability test) from
-  // crashing jest with an unhandled 'error' event.
-  return redis;
 }

@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '../../../ledger/src/redis-connection';
 import { RUN_ID_RULE, isRunId, runKeys } from './env';
 
 /** Whether a Redis key belongs to the run: under one of its prefixes, plain or as a hash tag (`{prefix}:…`). */
@@ -29,21 +30,7 @@ export async function* runKeyPages(redis: Redis, runId: string): AsyncGenerator<
  * payments (a day of load tests would fill its memory). Returns how many were deleted.
  */
 export async function deleteRunKeys(redisUrl: string, runId: string): Promise<number> {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  // The socket's error (ECONNREFUSED…) says more than the rejection; unheard, ioredis would log it.
-  let cause: Error | undefined;
-  redis.on('error', (e: Error) => (cause ??= e));
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw new Error(`Redis at ${redisUrl}: ${(cause ?? (err as Error)).message}`);
-  }
+  const redis = await connectRedis(redisUrl);
   try {
     let deleted = 0;
     for await (const keys of runKeyPages(redis, runId)) deleted += await redis.unlink(...keys);
