@@ -10,7 +10,8 @@ import { liveTargets, repoRoot, stackDown, stackStatus, stackUp } from '../src/s
 import { expectInvariants, expectRunClockOnEvery } from './live-harness';
 import { readState, type StackState } from '../src/stack/stack-state';
 import { connectOrExplain } from '../../../libs/ledger/test/redis-connection';
-import { deleteRunKeys, runKeyPages } from '../../../libs/runtime/src/live/redis';
+import { deleteRunKeys } from '../../../libs/runtime/src/live/redis';
+import { countRunKeys } from '../../../libs/runtime/test/run-keys';
 
 // The live stack end to end: real Kafka and Redis, each service its own process (from dist/).
 jest.setTimeout(240_000);
@@ -29,13 +30,11 @@ afterAll(async () => {
   await stackDown(quiet); // even when a test failed, or its stack failed to start
 });
 
-/** How many keys of the run are in the stack's Redis (ledger, idempotency answers, clearing journal). */
+/** How many keys of the stack's run are in its Redis. */
 async function runKeyCount(s: StackState): Promise<number> {
   const redis = await connectOrExplain(s.infra.redis.url);
   try {
-    let n = 0;
-    for await (const page of runKeyPages(redis, s.runId)) n += page.length;
-    return n;
+    return await countRunKeys(redis, s.runId);
   } finally {
     redis.disconnect();
   }

@@ -3,7 +3,8 @@ import { connectOrExplain, REDIS_URL } from '../../ledger/test/redis-connection'
 import { RedisLedger } from '../../ledger/src/redis-ledger';
 import { RedisIdempotencyStore } from '../../psp/src/redis-idempotency-store';
 import { runKeys } from '../src/live/env';
-import { deleteRunKeys, runKeyPages } from '../src/live/redis';
+import { deleteRunKeys } from '../src/live/redis';
+import { countRunKeys } from './run-keys';
 
 // `stack down` deletes a run's keys from the real Redis: all of them, and nobody else's.
 
@@ -29,11 +30,7 @@ async function fillRun(runId: string, payments: number): Promise<void> {
   await redis.hset(`${k.clearing}:journal`, 'T0', '{}');
 }
 
-async function countRun(runId: string): Promise<number> {
-  let n = 0;
-  for await (const page of runKeyPages(redis, runId)) n += page.length;
-  return n;
-}
+const countRun = (runId: string) => countRunKeys(redis, runId);
 
 test("deleting a run's keys leaves a run whose id begins the same way", async () => {
   const run = `t${randomUUID().slice(0, 8)}`;
